@@ -1,1 +1,3 @@
-print("whittle")
+import WhittleCommands
+
+WhittleCommand.main()

@@ -48,26 +48,23 @@ public enum AttributeValue {
     }
 }
 
-/// A node attribute. `declaredType` keeps the `type` field as read (some old exporters omit it),
-/// so a round trip writes what it read.
+/// A node attribute (`AttributeProto`).
 public struct Attribute {
     public var name: String
     public var value: AttributeValue
     public var docString: String
     /// Set when the attribute refers to an attribute of the enclosing function.
     public var referencedAttributeName: String
-    public var declaredType: Int32?
     public var extras: ProtoExtras
 
     public init(
         name: String, value: AttributeValue, docString: String = "",
-        referencedAttributeName: String = "", declaredType: Int32? = nil, extras: ProtoExtras = .init()
+        referencedAttributeName: String = "", extras: ProtoExtras = .init()
     ) {
         self.name = name
         self.value = value
         self.docString = docString
         self.referencedAttributeName = referencedAttributeName
-        self.declaredType = declaredType ?? value.typeCode
         self.extras = extras
     }
 

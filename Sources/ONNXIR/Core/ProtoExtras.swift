@@ -19,12 +19,16 @@ public struct ProtoExtras: Hashable, Sendable {
     public var unknownFields: [UnknownField]
     /// Field numbers present in the source with their default value.
     public var presentDefaults: [Int32]
+    /// Field numbers absent in the source that a writer would otherwise fill in (an attribute
+    /// without `type`, as some old exporters wrote).
+    public var absentFields: [Int32]
 
-    public init(unknownFields: [UnknownField] = [], presentDefaults: [Int32] = []) {
+    public init(unknownFields: [UnknownField] = [], presentDefaults: [Int32] = [], absentFields: [Int32] = []) {
         self.unknownFields = unknownFields
         self.presentDefaults = presentDefaults
+        self.absentFields = absentFields
     }
-    public var isEmpty: Bool { unknownFields.isEmpty && presentDefaults.isEmpty }
+    public var isEmpty: Bool { unknownFields.isEmpty && presentDefaults.isEmpty && absentFields.isEmpty }
     public func isPresentDefault(_ field: Int32) -> Bool { presentDefaults.contains(field) }
     public mutating func notePresentDefault(_ field: Int32) {
         if !presentDefaults.contains(field) { presentDefaults.append(field) }

@@ -1,0 +1,43 @@
+import CONNXProto
+import Foundation
+import ONNXIR
+
+/// Reads ONNX files into the IR.
+///
+/// The file is memory-mapped and unpacked by protobuf-c; tensors borrow their `raw_data` from the
+/// unpacked message, and external data is mapped only when first read. Every size and shape is
+/// checked before anything is allocated from it.
+public enum ModelLoader {
+    /// Loads the model at `url`. External data resolves against the model's folder.
+    public static func load(contentsOf url: URL) throws -> Model {
+        let path = url.displayPath
+        let file = try OpenFile(path: url.path)
+        guard file.size > 0 else { throw SerializationError.unparsable(file: path, reason: "the file is empty") }
+        let region = try file.map(offset: 0, length: Int(file.size))
+        let model = try decode(region.bytes, modelFolder: url.deletingLastPathComponent(), file: path)
+        model.sourceURL = url
+        return model
+    }
+
+    /// Decodes a serialized ModelProto held in memory; external data resolves against `modelFolder`.
+    public static func load(bytes: [UInt8], modelFolder: URL? = nil, name: String = "<memory>") throws -> Model {
+        try bytes.withUnsafeBytes { try decode($0, modelFolder: modelFolder, file: name) }
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, modelFolder: URL?, file: String) throws -> Model {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
+            let proto = onnx__model_proto__unpack(nil, bytes.count, base)
+        else {
+            throw SerializationError.unparsable(file: file, reason: "protobuf parsing failed (the file is truncated, corrupted, or not an ONNX ModelProto)")
+        }
+        let unpacked = UnpackedModel(proto)
+        do {
+            return try ModelDecoder(modelFolder: modelFolder).decode(unpacked)
+        } catch let failure as DecodeFailure {
+            if failure.isUnsupported {
+                throw SerializationError.unsupported(file: file, location: failure.location, reason: failure.reason)
+            }
+            throw SerializationError.invalid(file: file, location: failure.location, reason: failure.reason)
+        }
+    }
+}
