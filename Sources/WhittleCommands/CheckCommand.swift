@@ -50,7 +50,9 @@ struct CheckCommand: ParsableCommand {
             for problem in report.problems { CommandSupport.printError(problem) }
         }
         if !report.valid {
-            if !json { CommandSupport.printError("\(model): \(report.problems.count) problem(s)") }
+            if !json && report.problems.count > 1 {
+                CommandSupport.printError("\(model): \(report.problems.count) problems")
+            }
             throw ExitCode.failure
         }
     }
