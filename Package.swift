@@ -38,16 +38,23 @@ let package = Package(
         .target(name: "ONNXIR"),
         .target(name: "ONNXSerialization", dependencies: ["ONNXIR", "CONNXProto"]),
         .target(
+            name: "Interpreter", dependencies: ["ONNXIR", "COpenBLAS"],
+            swiftSettings: [
+                // Kernels share raw buffers across threads by design; Swift 5 mode keeps that expressible.
+                .swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+            ]),
+        .target(
             name: "WhittleCommands",
             dependencies: [
-                "ONNXIR", "ONNXSerialization", "CONNXChecker",
+                "ONNXIR", "ONNXSerialization", "CONNXChecker", "Interpreter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "whittle", dependencies: ["WhittleCommands"]),
-        .target(name: "TestSupport", dependencies: ["ONNXIR", "ONNXSerialization"]),
+        .target(name: "TestSupport", dependencies: ["ONNXIR", "ONNXSerialization", "Interpreter"]),
         .testTarget(name: "ONNXIRTests", dependencies: ["ONNXIR", "TestSupport"]),
         .testTarget(
             name: "ONNXSerializationTests", dependencies: ["ONNXSerialization", "ONNXIR", "TestSupport"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXSerialization", "TestSupport"]),
         .testTarget(
             name: "WhittleCommandsTests", dependencies: ["WhittleCommands", "TestSupport"]),
     ],

@@ -1,0 +1,64 @@
+/// NumPy-style broadcasting for elementwise kernels: the output shape, and iteration over rows of
+/// the innermost dimension so inner loops run over contiguous (or constant) memory.
+public enum Broadcasting {
+    /// The broadcast shape of several inputs, or nil when they are incompatible.
+    public static func shape(_ shapes: [[Int]]) -> [Int]? {
+        let rank = shapes.map(\.count).max() ?? 0
+        var out = [Int](repeating: 1, count: rank)
+        for s in shapes {
+            let offset = rank - s.count
+            for (i, d) in s.enumerated() {
+                let j = i + offset
+                if out[j] == 1 { out[j] = d } else if d != 1 && d != out[j] { return nil }
+            }
+        }
+        return out
+    }
+
+    /// Element strides of `shape` aligned to `outShape`, 0 along broadcast dimensions.
+    public static func strides(of shape: [Int], in outShape: [Int]) -> [Int] {
+        let offset = outShape.count - shape.count
+        var strides = [Int](repeating: 0, count: outShape.count)
+        var running = 1
+        for i in stride(from: shape.count - 1, through: 0, by: -1) {
+            strides[i + offset] = shape[i] == 1 ? 0 : running
+            running *= shape[i]
+        }
+        return strides
+    }
+
+    /// Calls `body(outOffset, inputOffsets, inputInnerStrides, length)` once per innermost row of
+    /// the output, for any number of inputs.
+    public static func forEachRow(
+        outShape: [Int], inputShapes: [[Int]], _ body: (Int, [Int], [Int], Int) -> Void
+    ) {
+        let rank = outShape.count
+        let total = outShape.reduce(1, *)
+        if total == 0 { return }
+        if rank == 0 {
+            body(0, inputShapes.map { _ in 0 }, inputShapes.map { _ in 0 }, 1)
+            return
+        }
+        let allStrides = inputShapes.map { strides(of: $0, in: outShape) }
+        let inner = outShape[rank - 1]
+        let innerStrides = allStrides.map { $0[rank - 1] }
+        var index = [Int](repeating: 0, count: rank)
+        var offsets = [Int](repeating: 0, count: inputShapes.count)
+        var out = 0
+        let rows = total / max(inner, 1)
+        for _ in 0..<rows {
+            body(out, offsets, innerStrides, inner)
+            out += inner
+            // Advance the multi-index over all but the innermost dimension.
+            var d = rank - 2
+            while d >= 0 {
+                index[d] += 1
+                for k in 0..<offsets.count { offsets[k] += allStrides[k][d] }
+                if index[d] < outShape[d] { break }
+                for k in 0..<offsets.count { offsets[k] -= allStrides[k][d] * outShape[d] }
+                index[d] = 0
+                d -= 1
+            }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import ONNXIR
+
+/// Runs a model with the reference interpreter.
+///
+///     let session = try Session(model: model)
+///     let outputs = try session.run(["input": tensor])
+///
+/// The plan is compiled once (an unsupported op fails here, naming op, domain, opset and node);
+/// each run checks the caller's inputs against the graph before allocating anything.
+public final class Session {
+    public struct Options: Sendable {
+        /// Threads for kernels (and OpenBLAS).
+        public var threads: Int
+        /// Bytes the tensors of one run may hold at once; an allocation past it fails cleanly.
+        public var memoryCapBytes: Int
+
+        public init(threads: Int = 1, memoryCapBytes: Int? = nil) {
+            self.threads = max(1, threads)
+            self.memoryCapBytes = memoryCapBytes ?? Int(ProcessInfo.processInfo.physicalMemory)
+        }
+    }
+
+    public let model: Model
+    public let options: Options
+    let plan: ExecutionPlan
+    /// Peak bytes held by tensors during the last run.
+    public private(set) var lastPeakBytes = 0
+
+    public init(model: Model, options: Options = Options(), registry: KernelRegistry = .standard) throws {
+        self.model = model
+        self.options = options
+        self.plan = try PlanCompiler(model: model, registry: registry).compile(model.graph)
+        BLAS.setThreads(options.threads)
+    }
+
+    /// Graph inputs the caller must feed (initializer-backed inputs are optional).
+    public var requiredInputs: [Value] { model.graph.inputs.filter { !$0.isInitializer } }
+    public var outputNames: [String] { model.graph.outputs.map(\.name) }
+
+    /// Runs the model. `observe` sees every node output of the main graph as it is produced
+    /// (calibration, layer-wise comparison); tensors it keeps stay alive.
+    public func run(_ feeds: [String: RuntimeTensor], observe: ((Value, RuntimeTensor) -> Void)? = nil) throws -> [RuntimeTensor] {
+        let inputs = try InputValidation.bind(feeds, to: model.graph)
+        let accountant = MemoryAccountant(capBytes: options.memoryCapBytes)
+        let context = ExecutionContext(threads: options.threads, accountant: accountant)
+        var executor = Executor(plan: plan, context: context)
+        executor.observer = observe
+        let outputs = try executor.run(inputs: inputs, parent: nil)
+        lastPeakBytes = accountant.peak
+        return outputs
+    }
+}
