@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Interpreter
 import ONNXIR
 import ONNXSerialization
 
@@ -41,5 +42,30 @@ enum CommandSupport {
 
     static func fileSize(_ path: String) -> Int64 {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+}
+
+
+extension CommandSupport {
+    static func session(for model: Model, threads: Int, memoryCap: Int? = nil) throws -> Session {
+        do {
+            return try Session(model: model, options: .init(threads: threads, memoryCapBytes: memoryCap))
+        } catch let error as InterpreterError {
+            throw CommandFailure("\(model.sourceURL?.path ?? "model"): \(error.description)")
+        }
+    }
+
+    static func run(_ session: Session, _ feeds: [String: RuntimeTensor]) throws -> [RuntimeTensor] {
+        do {
+            return try session.run(feeds)
+        } catch let error as InterpreterError {
+            throw CommandFailure("\(session.model.sourceURL?.path ?? "model"): \(error.description)")
+        }
+    }
+
+    static func dataFolder(_ path: String) throws -> DataFolder {
+        do { return try DataFolder(URL(fileURLWithPath: path)) } catch let error as SerializationError {
+            throw CommandFailure(error.description)
+        }
     }
 }
