@@ -43,10 +43,11 @@ let package = Package(
                 // Kernels share raw buffers across threads by design; Swift 5 mode keeps that expressible.
                 .swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
             ]),
+        .target(name: "ModelDiff", dependencies: ["ONNXIR", "Interpreter"]),
         .target(
             name: "WhittleCommands",
             dependencies: [
-                "ONNXIR", "ONNXSerialization", "CONNXChecker", "Interpreter",
+                "ONNXIR", "ONNXSerialization", "CONNXChecker", "Interpreter", "ModelDiff",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "whittle", dependencies: ["WhittleCommands"]),
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "ONNXIRTests", dependencies: ["ONNXIR", "TestSupport"]),
         .testTarget(
             name: "ONNXSerializationTests", dependencies: ["ONNXSerialization", "ONNXIR", "TestSupport"]),
+        .testTarget(name: "ModelDiffTests", dependencies: ["ModelDiff", "TestSupport"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXSerialization", "TestSupport"]),
         .testTarget(
             name: "WhittleCommandsTests", dependencies: ["WhittleCommands", "TestSupport"]),

@@ -1,0 +1,56 @@
+import Interpreter
+import ONNXIR
+
+/// Runs two models on the same inputs and compares their outputs, and optionally intermediate
+/// tensors that both graphs name the same way (to show where an error enters).
+public struct ModelComparison {
+    public struct Result: Codable, Sendable {
+        public var outputs: [TensorComparison]
+        /// Classifier-shaped outputs' agreement, averaged (nil when no output is [N, C]).
+        public var top1Agreement: Double?
+        public var samples: Int
+        /// With layer-wise comparison: shared intermediate tensors in the reference graph's order.
+        public var layers: [TensorComparison]?
+    }
+
+    let reference: Session
+    let candidate: Session
+    let layerwise: Bool
+
+    public init(reference: Session, candidate: Session, layerwise: Bool = false) {
+        self.reference = reference
+        self.candidate = candidate
+        self.layerwise = layerwise
+    }
+
+    public func compare(samples: [[String: RuntimeTensor]]) throws -> Result {
+        var outputs: [TensorComparison] = []
+        var layers: [String: TensorComparison] = [:]
+        var layerOrder: [String] = []
+        for feeds in samples {
+            var referenceTensors: [String: RuntimeTensor] = [:]
+            var order: [String] = []
+            let a = try reference.run(feeds, observe: layerwise ? { v, t in referenceTensors[v.name] = t; order.append(v.name) } : nil)
+            var candidateTensors: [String: RuntimeTensor] = [:]
+            let b = try candidate.run(feeds, observe: layerwise ? { v, t in candidateTensors[v.name] = t } : nil)
+            guard a.count == b.count else { throw ComparisonError.outputCountMismatch(reference: a.count, candidate: b.count) }
+            for i in 0..<a.count {
+                let c = try TensorComparison(name: reference.outputNames[i], reference: a[i], candidate: b[i])
+                if outputs.count <= i { outputs.append(c) } else { outputs[i].merge(c) }
+            }
+            if layerwise {
+                for name in order {
+                    guard let x = referenceTensors[name], let y = candidateTensors[name], x.shape == y.shape,
+                        let c = try? TensorComparison(name: name, reference: x, candidate: y)
+                    else { continue }
+                    if layers[name] == nil { layerOrder.append(name) }
+                    if layers[name] == nil { layers[name] = c } else { layers[name]!.merge(c) }
+                }
+            }
+        }
+        let agreements = outputs.compactMap(\.top1Agreement)
+        return Result(
+            outputs: outputs, top1Agreement: agreements.isEmpty ? nil : agreements.reduce(0, +) / Double(agreements.count),
+            samples: samples.count, layers: layerwise ? layerOrder.compactMap { layers[$0] } : nil)
+    }
+}

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Interpreter
+import ONNXIR
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Timing result of `whittle bench`.
+struct BenchReport: Codable {
+    var model: String
+    var threads: Int
+    var runs: Int
+    var warmup: Int
+    var medianMs: Double
+    var p90Ms: Double
+    var minMs: Double
+    var peakRSSBytes: Int
+}
+
+/// `whittle bench`: interpreter latency and peak memory.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the interpreter on a model.",
+        discussion: """
+            Runs --warmup untimed then --runs timed inferences and prints median and p90 latency and \
+            the process's peak resident memory. Inputs come from --input NAME=FILE, --inputs DIR (its \
+            first sample), or seeded random data of the declared shapes (symbolic dims become 1).
+            """)
+
+    @Argument(help: "The ONNX model to time.")
+    var model: String
+
+    @Option(name: .customLong("input"), help: "An input as NAME=FILE (.pb or .npy). Repeatable.")
+    var inputPairs: [String] = []
+
+    @Option(name: .customLong("inputs"), help: "A data folder; its first sample is used.")
+    var inputsFolder: String?
+
+    @Option(help: "Threads for the interpreter.")
+    var threads = 1
+
+    @Option(help: "Timed runs.")
+    var runs = 20
+
+    @Option(help: "Untimed runs first.")
+    var warmup = 3
+
+    @Flag(help: "Print the result as JSON on stdout.")
+    var json = false
+
+    func validate() throws {
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
+        if warmup < 0 { throw ValidationError("--warmup must be at least 0") }
+        if threads < 1 { throw ValidationError("--threads must be at least 1") }
+    }
+
+    func run() throws {
+        let loaded = try CommandSupport.loadModel(model)
+        let session = try CommandSupport.session(for: loaded, threads: threads)
+        let feeds: [String: RuntimeTensor]
+        if !inputPairs.isEmpty {
+            feeds = try InputFeeds.fromPairs(inputPairs, model: loaded)
+        } else if let inputsFolder {
+            guard let first = try CommandSupport.dataFolder(inputsFolder).samples.first else { throw CommandFailure("\(inputsFolder): no samples") }
+            feeds = try InputFeeds.fromSample(first, model: loaded)
+        } else {
+            feeds = try InputFeeds.random(for: loaded, seed: 0)
+        }
+        for _ in 0..<warmup { _ = try CommandSupport.run(session, feeds) }
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try CommandSupport.run(session, feeds)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        times.sort()
+        let report = BenchReport(
+            model: model, threads: threads, runs: runs, warmup: warmup, medianMs: Self.percentile(times, 0.5),
+            p90Ms: Self.percentile(times, 0.9), minMs: times[0], peakRSSBytes: Self.peakRSS())
+        if json {
+            try CommandSupport.printJSON(report)
+        } else {
+            print(String(format: "%@: median %.3f ms, p90 %.3f ms, min %.3f ms over %d runs (%d threads); peak RSS %.1f MiB", model, report.medianMs, report.p90Ms, report.minMs, runs, threads, Double(report.peakRSSBytes) / 1_048_576))
+        }
+    }
+
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+        let rank = p * Double(sorted.count - 1)
+        let low = Int(rank.rounded(.down))
+        let high = min(low + 1, sorted.count - 1)
+        return sorted[low] + (sorted[high] - sorted[low]) * (rank - Double(low))
+    }
+
+    static func peakRSS() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Int(usage.ru_maxrss) * 1024
+    }
+}
