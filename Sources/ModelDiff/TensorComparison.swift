@@ -36,7 +36,7 @@ public struct TensorComparison: Codable, Sendable, Equatable {
         self.name = name
         self.maxAbs = maxAbs
         self.meanAbs = a.isEmpty ? 0 : sumAbs / Double(a.count)
-        self.cosine = na == 0 && nb == 0 ? 1 : (na == 0 || nb == 0 ? 0 : dot / (na.squareRoot() * nb.squareRoot()))
+        self.cosine = na == 0 && nb == 0 ? 1 : (na == 0 || nb == 0 ? 0 : min(1, max(-1, dot / (na * nb).squareRoot())))
         self.elements = a.count
         if reference.rank == 2, reference.shape[1] > 1, reference.shape[0] > 0 {
             let (rows, classes) = (reference.shape[0], reference.shape[1])
