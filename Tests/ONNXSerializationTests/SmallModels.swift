@@ -20,7 +20,7 @@ enum SmallModels {
     static func ifWithOuterReference() -> Model {
         let graph = Graph(name: "main")
         let x = graph.addInput(named: "x", type: .tensor(.float, TensorShape([.value(3)])))
-        let cond = graph.addInput(named: "cond", type: .tensor(.bool, TensorShape([Dimension]())))
+        let cond = graph.addInput(named: "cond", type: .tensor(.bool, TensorShape.scalar))
         let relu = graph.makeNode(opType: "Relu", name: "relu", inputs: [x], outputNames: ["r"])
         let r = relu.outputs[0]!
         let thenBranch = Graph(name: "then", enclosedBy: graph)

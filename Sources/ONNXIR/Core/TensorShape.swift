@@ -42,6 +42,9 @@ public struct TensorShape: Hashable, Sendable, CustomStringConvertible, Expressi
     public init(_ sizes: [Int64]) { self.init(sizes.map { .value($0) }) }
     public init(arrayLiteral elements: Dimension...) { self.init(elements) }
 
+    /// The shape of a scalar (rank 0).
+    public static let scalar = TensorShape(dimensions: [])
+
     public var rank: Int { dims.count }
     public var dimensions: [Dimension] { dims.map(\.dimension) }
     /// Every dimension as a number, or nil when any is symbolic or unknown.
