@@ -5,7 +5,7 @@ PYTHON := $(VENV)/bin/python
 WHITTLE := .build/debug/whittle
 DEMO_OUT := .build/demo
 
-.PHONY: all deps venv build release test unit-test interop-test lint format demo proto bench clean
+.PHONY: all deps venv build release test unit-test interop-test conformance conformance-report lint format demo proto bench clean
 
 all: build
 
@@ -35,8 +35,15 @@ lint:
 format:
 	$(SWIFT) format format --in-place --recursive Sources Tests Package.swift
 
-unit-test: build
+unit-test: build conformance
 	$(SWIFT) test
+
+# The ONNX backend node tests, generated from the pinned onnx package (not committed).
+conformance: venv
+	@test -f .build/node-tests/manifest.json || $(PYTHON) Tools/conformance/generate_node_tests.py .build/node-tests
+
+conformance-report: venv
+	$(PYTHON) Tools/conformance/report.py --update
 
 interop-test: build venv
 	WHITTLE=$(abspath $(WHITTLE)) $(PYTHON) -m pytest -q Tests/Interop

@@ -55,6 +55,8 @@ let package = Package(
         .testTarget(name: "ONNXIRTests", dependencies: ["ONNXIR", "TestSupport"]),
         .testTarget(
             name: "ONNXSerializationTests", dependencies: ["ONNXSerialization", "ONNXIR", "TestSupport"]),
+        .testTarget(
+            name: "ConformanceTests", dependencies: ["Interpreter", "ONNXSerialization", "ONNXIR", "TestSupport"]),
         .testTarget(name: "ModelDiffTests", dependencies: ["ModelDiff", "TestSupport"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXSerialization", "TestSupport"]),
         .testTarget(

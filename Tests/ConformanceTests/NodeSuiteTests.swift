@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The ONNX backend node suite through the interpreter. Cases come from
+/// Tools/conformance/generate_node_tests.py (run by `make test`); every case listed in
+/// Tests/Conformance/expected_passes.txt must still pass, so a regression fails the build.
+@Suite struct NodeSuiteTests {
+    @Test func nodeSuiteHasNoRegressions() throws {
+        let root = RepositoryFiles.url(".build/node-tests")
+        let manifestURL = root.appendingPathComponent("manifest.json")
+        guard let manifest = try? Data(contentsOf: manifestURL) else {
+            print("skipped: \(manifestURL.path) is absent; `make conformance` generates the node tests")
+            return
+        }
+        let cases = try JSONDecoder().decode([NodeSuiteRunner.Case].self, from: manifest)
+        let runner = NodeSuiteRunner(root: root)
+        var results: [[String: String]] = []
+        var passed = Set<String>()
+        for c in cases {
+            let outcome = runner.run(c)
+            if outcome == .passed { passed.insert(c.name) }
+            var detail = ""
+            if case .failed(let why) = outcome { detail = why }
+            if case .unsupported(let why) = outcome { detail = why }
+            results.append(["name": c.name, "op": c.op, "domain": c.domain, "outcome": outcome.label, "detail": String(detail.prefix(300))])
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(results).write(to: root.appendingPathComponent("results.json"))
+        let expectedText = (try? String(contentsOf: RepositoryFiles.url("Tests/Conformance/expected_passes.txt"), encoding: .utf8)) ?? ""
+        let expected = expectedText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        let regressions = expected.filter { !passed.contains($0) }
+        print("node suite: \(passed.count) of \(cases.count) passed; \(regressions.count) regressions")
+        #expect(regressions.isEmpty, "cases that passed before now fail: \(regressions.prefix(20).joined(separator: ", "))")
+    }
+}
