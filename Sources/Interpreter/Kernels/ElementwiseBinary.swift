@@ -32,6 +32,18 @@ final class BinaryKernel: Kernel {
     }
 
     private func apply(_ a: RuntimeTensor, _ b: RuntimeTensor, _ context: ExecutionContext) throws -> RuntimeTensor {
+        if op == .pow && a.dataType != b.dataType {
+            // Pow allows an exponent of another numeric type: bring it to the base's type.
+            return try apply(a, try HalfPrecision.convert(b, to: a.dataType, context), context)
+        }
+        if a.dataType == .float16 || a.dataType == .bfloat16, a.dataType == b.dataType {
+            // Computed in float32, stored back in the input's precision.
+            let result = try apply(try HalfPrecision.widen(a, context), try HalfPrecision.widen(b, context), context)
+            return result.dataType == .float ? try HalfPrecision.narrow(result, to: a.dataType, context) : result
+        }
+        if a.dataType == .string && b.dataType == .string && op == .equal {
+            return try stringEquality(a, b, context)
+        }
         guard a.dataType == b.dataType else {
             throw KernelFailure("inputs have different types (\(a.dataType.name) and \(b.dataType.name))")
         }
@@ -104,7 +116,12 @@ final class BinaryKernel: Kernel {
             switch op {
             case .div: Self.map(a, b, out, Double.self, Double.self) { $0 / $1 }
             case .pow: Self.map(a, b, out, Double.self, Double.self) { Foundation.pow($0, $1) }
-            default: Self.map(a, b, out, Double.self, Double.self) { Foundation.fmod($0, $1) }
+            default:
+                let isFmod = op == .fmod
+                Self.map(a, b, out, Double.self, Double.self) { x, y in
+                    let r = Foundation.fmod(x, y)
+                    return isFmod || r == 0 || (r < 0) == (y < 0) ? r : r + y
+                }
             }
         case .int64: try integerDivision(a, b, out, Int64.self)
         case .int32: try integerDivision(a, b, out, Int32.self)
@@ -144,6 +161,18 @@ final class BinaryKernel: Kernel {
         default: throw KernelFailure("unsupported op")
         }
         if divideByZero { throw KernelFailure("integer division by zero") }
+    }
+
+    private func stringEquality(_ a: RuntimeTensor, _ b: RuntimeTensor, _ context: ExecutionContext) throws -> RuntimeTensor {
+        guard let shape = Broadcasting.shape([a.shape, b.shape]), let sa = a.strings, let sb = b.strings else {
+            throw KernelFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
+        }
+        let out = try context.allocate(.bool, shape)
+        let po = out.raw.assumingMemoryBound(to: UInt8.self)
+        Broadcasting.forEachRow(outShape: shape, inputShapes: [a.shape, b.shape]) { o, offsets, strides, n in
+            for i in 0..<n { po[o + i] = sa[offsets[0] + i * strides[0]] == sb[offsets[1] + i * strides[1]] ? 1 : 0 }
+        }
+        return out
     }
 
     /// out[i] = f(a[ia], b[ib]) with broadcasting; a flat loop when shapes agree.

@@ -61,6 +61,39 @@ public enum ElementConversion {
         return signed && v >= 8 ? Int64(v) - 16 : Int64(v)
     }
 
+    /// Single to IEEE half precision, rounding to nearest even (overflow to infinity).
+    public static func floatToHalf(_ f: Float) -> UInt16 {
+        let bits = f.bitPattern
+        let sign = UInt16((bits >> 16) & 0x8000)
+        let exponent = Int((bits >> 23) & 0xFF)
+        var mantissa = bits & 0x7F_FFFF
+        if exponent == 0xFF { return sign | 0x7C00 | (mantissa != 0 ? 0x200 : 0) }
+        let e = exponent - 127 + 15
+        if e >= 31 { return sign | 0x7C00 }
+        if e <= 0 {
+            if e < -10 { return sign }
+            mantissa |= 0x80_0000
+            let shift = UInt32(14 - e)
+            var half = mantissa >> shift
+            let rest = mantissa & ((1 << shift) - 1)
+            let halfway = UInt32(1) << (shift - 1)
+            if rest > halfway || (rest == halfway && half & 1 == 1) { half += 1 }
+            return sign | UInt16(half)
+        }
+        var half = UInt32(e) << 10 | (mantissa >> 13)
+        let rest = mantissa & 0x1FFF
+        if rest > 0x1000 || (rest == 0x1000 && half & 1 == 1) { half += 1 }
+        return sign | UInt16(half)
+    }
+
+    /// Single to bfloat16, rounding to nearest even.
+    public static func floatToBFloat16(_ f: Float) -> UInt16 {
+        let bits = f.bitPattern
+        if f.isNaN { return UInt16(bits >> 16) | 0x40 }
+        let rounding = UInt32(0x7FFF) + ((bits >> 16) & 1)
+        return UInt16((bits &+ rounding) >> 16)
+    }
+
     /// IEEE half to single precision.
     public static func halfToFloat(_ h: UInt16) -> Float {
         let sign = UInt32(h >> 15) << 31
