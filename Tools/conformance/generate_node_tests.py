@@ -15,6 +15,11 @@ from onnx.backend.test.case import node as node_cases
 
 
 def to_tensor(value, name):
+    if isinstance(value, onnx.TensorProto):
+        copy = onnx.TensorProto()
+        copy.CopyFrom(value)
+        copy.name = name
+        return copy
     if isinstance(value, np.ndarray) or np.isscalar(value):
         return numpy_helper.from_array(np.asarray(value), name)
     return None

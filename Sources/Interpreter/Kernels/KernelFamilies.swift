@@ -2,4 +2,5 @@
 let allFamilies: [[KernelDescriptor]] = [
     ElementwiseBinaryKernels.kernels,
     ControlFlowKernels.kernels,
+    QuantizationKernels.kernels,
 ]
