@@ -3,4 +3,5 @@ let allFamilies: [[KernelDescriptor]] = [
     ElementwiseBinaryKernels.kernels,
     ControlFlowKernels.kernels,
     QuantizationKernels.kernels,
+    QuantizationKernels.matmulKernels,
 ]

@@ -181,3 +181,37 @@ enum QuantizationKernels {
         KernelDescriptor("MatMulInteger", since: 10) { _ in MatMulIntegerKernel() },
     ]
 }
+
+/// QLinearMatMul: the exact int32 product of the zero-point-shifted operands, rescaled by
+/// a_scale * b_scale / y_scale (per row of A / per column of B when given per axis) and
+/// re-quantized to y's type.
+final class QLinearMatMulKernel: Kernel {
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let a = try Require.input(inputs, 0), aScale = try Require.input(inputs, 1), aZero = inputs[2]
+        let b = try Require.input(inputs, 3), bScale = try Require.input(inputs, 4), bZero = inputs[5]
+        let yScale = try Require.input(inputs, 6), yZero = inputs.count > 7 ? inputs[7] : nil
+        let acc = try MatMulIntegerKernel().run([a, b, aZero, bZero], context)[0]!
+        let shapes = try IntegerMatMul.shapes(a.shape, b.shape)
+        let type = yZero?.dataType ?? a.dataType
+        let (low, high) = try QuantizedElements.range(type)
+        let sa = try aScale.floatValues(), sb = try bScale.floatValues(), sy = try yScale.floatValues()[0]
+        let zy = yZero.map { Float(QuantizedElements.load($0, 0)) } ?? 0
+        let out = try context.allocate(type, acc.shape)
+        let values = acc.elements(Int32.self)
+        let (m, n) = (shapes.m, shapes.n)
+        for i in 0..<acc.count {
+            let row = (i / n) % m
+            let column = i % n
+            let scale = sa[sa.count == 1 ? 0 : row] * sb[sb.count == 1 ? 0 : column] / sy
+            let q = (Float(values[i]) * scale).roundedHalfEven + zy
+            QuantizedElements.store(out, i, Int32(Swift.min(Swift.max(q, low), high)))
+        }
+        return [out]
+    }
+}
+
+extension QuantizationKernels {
+    static let matmulKernels: [KernelDescriptor] = [
+        KernelDescriptor("QLinearMatMul", since: 10) { _ in QLinearMatMulKernel() },
+    ]
+}
