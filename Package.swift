@@ -44,10 +44,11 @@ let package = Package(
                 .swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
             ]),
         .target(name: "ModelDiff", dependencies: ["ONNXIR", "Interpreter"]),
+        .target(name: "Optimizer", dependencies: ["ONNXIR", "Interpreter"]),
         .target(
             name: "WhittleCommands",
             dependencies: [
-                "ONNXIR", "ONNXSerialization", "CONNXChecker", "Interpreter", "ModelDiff",
+                "ONNXIR", "ONNXSerialization", "CONNXChecker", "Interpreter", "ModelDiff", "Optimizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "whittle", dependencies: ["WhittleCommands"]),
@@ -57,6 +58,7 @@ let package = Package(
             name: "ONNXSerializationTests", dependencies: ["ONNXSerialization", "ONNXIR", "TestSupport"]),
         .testTarget(
             name: "ConformanceTests", dependencies: ["Interpreter", "ONNXSerialization", "ONNXIR", "TestSupport"]),
+        .testTarget(name: "OptimizerTests", dependencies: ["Optimizer", "Interpreter", "ONNXSerialization", "TestSupport"]),
         .testTarget(name: "ModelDiffTests", dependencies: ["ModelDiff", "TestSupport"]),
         .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXSerialization", "TestSupport"]),
         .testTarget(
