@@ -30,6 +30,17 @@ enum InputFeeds {
         return feeds
     }
 
+    /// Labels beside each sample's inputs (`label.npy` or `label.pb`), when every sample has them.
+    static func labels(_ folder: DataFolder) throws -> [[Int]]? {
+        var result: [[Int]] = []
+        for sample in folder.samples {
+            let candidates = ["label.npy", "label.pb"].map { sample.folder.appendingPathComponent($0) }
+            guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else { return nil }
+            result.append(try readTensor(url).int64Values().map { Int($0) })
+        }
+        return result
+    }
+
     static func load(_ path: String) throws -> RuntimeTensor {
         try RuntimeTensor(readTensor(URL(fileURLWithPath: path)))
     }
