@@ -22,6 +22,7 @@ enum TypedFieldCodec {
     /// How many entries of the typed field `count` elements take.
     static func entryCount(for type: DataType, elements count: Int, byteCount: Int) -> Int {
         if type.isComplex { return count * 2 }
+        if type.bitWidth == 6 { return count }  // float6: one element per entry, packed in raw_data
         if type.isSubByte { return byteCount }
         return count
     }
@@ -55,7 +56,9 @@ enum TypedFieldCodec {
                 }
             case .int32:
                 let width = dataType.bitWidth ?? 8
-                if width == 32 {
+                if width == 6 {
+                    SixBitPacking.pack(count: count, into: out) { UInt8(truncatingIfNeeded: p.int32_data[$0]) & 0x3F }
+                } else if width == 32 {
                     out.copyMemory(from: UnsafeRawBufferPointer(start: p.int32_data, count: byteCount))
                 } else if width == 16 {
                     for i in 0..<count { out.storeBytes(of: UInt16(truncatingIfNeeded: p.int32_data[i]), toByteOffset: i * 2, as: UInt16.self) }
@@ -104,11 +107,32 @@ enum TypedFieldCodec {
                 case .int16: out[i] = Int32(bytes.loadUnaligned(fromByteOffset: i * 2, as: Int16.self))
                 case .uint16, .float16, .bfloat16: out[i] = Int32(bytes.loadUnaligned(fromByteOffset: i * 2, as: UInt16.self))
                 case .int8: out[i] = Int32(Int8(bitPattern: bytes[i]))
+                case .float6e2m3, .float6e3m2: out[i] = Int32(SixBitPacking.element(i, in: bytes))
                 default: out[i] = Int32(bytes[i])
                 }
             }
             p.n_int32_data = entries
             p.int32_data = out
         }
+    }
+}
+
+/// float6 elements packed four to three bytes as an LSB-first bitstream (onnx.proto).
+enum SixBitPacking {
+    static func pack(count: Int, into out: UnsafeMutableRawBufferPointer, _ element: (Int) -> UInt8) {
+        for i in 0..<out.count { out[i] = 0 }
+        for i in 0..<count {
+            let bit = i * 6
+            let v = UInt16(element(i) & 0x3F) << UInt16(bit % 8)
+            out[bit / 8] |= UInt8(truncatingIfNeeded: v)
+            if bit % 8 > 2 { out[bit / 8 + 1] |= UInt8(truncatingIfNeeded: v >> 8) }
+        }
+    }
+
+    static func element(_ i: Int, in bytes: UnsafeRawBufferPointer) -> UInt8 {
+        let bit = i * 6
+        var v = UInt16(bytes[bit / 8]) >> UInt16(bit % 8)
+        if bit % 8 > 2 { v |= UInt16(bytes[bit / 8 + 1]) << UInt16(8 - bit % 8) }
+        return UInt8(v & 0x3F)
     }
 }

@@ -32,20 +32,22 @@ public struct DataType: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let float8e8m0 = DataType(rawValue: 24)
     public static let uint2 = DataType(rawValue: 25)
     public static let int2 = DataType(rawValue: 26)
+    public static let float6e2m3 = DataType(rawValue: 27)
+    public static let float6e3m2 = DataType(rawValue: 28)
 
     private static let names: [Int32: String] = [
         0: "undefined", 1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32",
         7: "int64", 8: "string", 9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64",
         14: "complex64", 15: "complex128", 16: "bfloat16", 17: "float8e4m3fn", 18: "float8e4m3fnuz",
         19: "float8e5m2", 20: "float8e5m2fnuz", 21: "uint4", 22: "int4", 23: "float4e2m1",
-        24: "float8e8m0", 25: "uint2", 26: "int2",
+        24: "float8e8m0", 25: "uint2", 26: "int2", 27: "float6e2m3", 28: "float6e3m2",
     ]
 
     /// Bits one element occupies in `raw_data` (strings have none: they are not packed).
     private static let bitWidths: [Int32: Int] = [
         1: 32, 2: 8, 3: 8, 4: 16, 5: 16, 6: 32, 7: 64, 9: 8, 10: 16, 11: 64, 12: 32, 13: 64,
         14: 64, 15: 128, 16: 16, 17: 8, 18: 8, 19: 8, 20: 8, 21: 4, 22: 4, 23: 4, 24: 8, 25: 2,
-        26: 2,
+        26: 2, 27: 6, 28: 6,
     ]
 
     /// Lower-case name as NumPy and the CLI spell it (`float32`, `int8`, `bfloat16`).
@@ -68,7 +70,7 @@ public struct DataType: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// Bits per element in packed (`raw_data`) form; nil for string and unknown types.
     public var bitWidth: Int? { Self.bitWidths[rawValue] }
     public var isFloatingPoint: Bool {
-        [1, 10, 11, 16, 17, 18, 19, 20, 23, 24].contains(rawValue)
+        [1, 10, 11, 16, 17, 18, 19, 20, 23, 24, 27, 28].contains(rawValue)
     }
     public var isInteger: Bool { [2, 3, 4, 5, 6, 7, 12, 13, 21, 22, 25, 26].contains(rawValue) }
     public var isSigned: Bool { [3, 5, 6, 7, 22, 26].contains(rawValue) || isFloatingPoint }
