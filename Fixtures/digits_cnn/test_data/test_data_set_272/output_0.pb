@@ -1,0 +1,2 @@
+
+BlogitsJ(žX]ÁB»ìÀexÃÁaÁvomAþtºÀâQÁd©À¢¢+Á I¾À

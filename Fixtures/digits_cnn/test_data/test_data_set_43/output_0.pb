@@ -1,0 +1,2 @@
+
+BlogitsJ(XàIÁy[DÁW¤ÀA-ŽÀ ôßÀb„YÁø¹ˆÁFm?AÕ.ÁdÆBÁ
