@@ -28,7 +28,7 @@ public enum ModelLoader {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
             let proto = onnx__model_proto__unpack(nil, bytes.count, base)
         else {
-            throw SerializationError.unparsable(file: file, reason: "protobuf parsing failed (the file is truncated, corrupted, or not an ONNX ModelProto)")
+            throw SerializationError.unparsable(file: file, reason: "cannot parse it as an ONNX ModelProto (the file is truncated, corrupted, or not ONNX)")
         }
         let unpacked = UnpackedModel(proto)
         do {

@@ -1,6 +1,7 @@
 """Whittle's writes are what onnx and onnxruntime read: lossless round trips and external data."""
 import numpy as np
 import onnx
+from onnx import numpy_helper
 import onnxruntime as ort
 import pytest
 
@@ -56,7 +57,7 @@ def test_convert_is_lossless(model, tmp_path):
 def test_converted_models_pass_checker_and_run_identically(model, tmp_path):
     try:
         onnx.checker.check_model(str(model), full_check=True)
-    except onnx.checker.ValidationError:
+    except Exception:  # noqa: BLE001 - ValidationError or InferenceError: the fixture itself fails
         pytest.skip("the fixture itself does not pass full_check")
     for extra in ([], ["--external-data", "--size-threshold", "256"], ["--inline-data"]):
         out = tmp_path / f"out{len(extra)}.onnx"
@@ -87,7 +88,12 @@ def test_external_data_conversion_writes_data_file(tmp_path):
         entries = {e.key: e.value for e in t.external_data}
         assert entries["location"] == "ext.onnx.data"
         assert int(entries["length"]) >= 1024
-    assert onnx.load(str(out)) == onnx.load(str(model))
+    original, converted = onnx.load(str(model)), onnx.load(str(out))
+    assert list(original.graph.node) == list(converted.graph.node)
+    weights = {t.name: numpy_helper.to_array(t) for t in original.graph.initializer}
+    for t in converted.graph.initializer:
+        np.testing.assert_array_equal(numpy_helper.to_array(t), weights[t.name])
+    assert len(weights) == len(converted.graph.initializer)
 
 
 def test_convert_never_overwrites_input(tmp_path):

@@ -15,16 +15,20 @@ import TestSupport
         #expect(Verifier().problems(in: model).isEmpty)
         let folder = try RepositoryFiles.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let first = folder.appendingPathComponent("first.onnx")
+        // Same file name in two folders, so external data locations agree.
+        for sub in ["first", "second"] {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        let first = folder.appendingPathComponent("first/model.onnx")
         try ModelWriter.save(model, to: first)
         let reloaded = try ModelLoader.load(contentsOf: first)
-        let second = folder.appendingPathComponent("second.onnx")
+        let second = folder.appendingPathComponent("second/model.onnx")
         try ModelWriter.save(reloaded, to: second)
         // Same layout twice gives identical bytes (determinism), external data included.
         #expect(try Data(contentsOf: first) == Data(contentsOf: second))
-        let firstData = folder.appendingPathComponent("first.onnx.data")
+        let firstData = folder.appendingPathComponent("first/model.onnx.data")
         if FileManager.default.fileExists(atPath: firstData.path) {
-            #expect(try Data(contentsOf: firstData) == Data(contentsOf: folder.appendingPathComponent("second.onnx.data")))
+            #expect(try Data(contentsOf: firstData) == Data(contentsOf: folder.appendingPathComponent("second/model.onnx.data")))
         }
         // Without external data, re-encoding the original bytes reproduces them exactly when the
         // writer used canonical field order (true for onnx's Python writer and PyTorch).
