@@ -26,9 +26,8 @@ def build(folder):
         for i in range(TENSORS):
             offset = data.tell()
             for _ in range(N // 1024):  # 1024 rows at a time: 32 MiB resident at most
-                data.write((rng.standard_normal((1024, N), dtype=np.float32) * (1 / np.sqrt(N))).tobytes())
-            tensor = helper.make_tensor(f"w{i}", TensorProto.FLOAT, [N, N], vals=[])
-            tensor.ClearField("float_data")
+                data.write((rng.standard_normal((1024, N), dtype=np.float32) * np.float32(1 / np.sqrt(N))).astype(np.float32).tobytes())
+            tensor = TensorProto(name=f"w{i}", data_type=TensorProto.FLOAT, dims=[N, N])
             tensor.data_location = TensorProto.EXTERNAL
             for key, value in (("location", data_path.name), ("offset", str(offset)), ("length", str(N * N * 4))):
                 tensor.external_data.add(key=key, value=value)
