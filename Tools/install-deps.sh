@@ -2,7 +2,7 @@
 # Installs the Debian packages Whittle builds against, when any is missing. Idempotent; used by
 # `make demo` and `make test`, so a fresh machine needs nothing done by hand.
 set -euo pipefail
-packages=(libprotobuf-c-dev protobuf-c-compiler libonnx-dev libprotobuf-dev libopenblas-dev pkg-config python3-venv)
+packages=(libprotobuf-c-dev protobuf-c-compiler libonnx-dev libprotobuf-dev libopenblas-dev pkg-config python3-venv time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -16,16 +16,24 @@ def whittle_binary() -> str:
     raise SystemExit("build whittle first: swift build -c release")
 
 
+GNU_TIME = "/usr/bin/time"
+
+
 def run_measured(argv):
-    """Runs argv; returns (seconds, peak RSS bytes) of that child alone (wait4 rusage)."""
+    """Runs argv; returns (seconds, peak RSS bytes) of that program alone. Peak RSS comes from
+    GNU time (%M), because a forked Python child inherits the parent's RSS in its rusage."""
+    report = WORK / ".time-report"
+    wrapped = [GNU_TIME, "-f", "%M", "-o", str(report), *map(str, argv)] if os.access(GNU_TIME, os.X_OK) else list(map(str, argv))
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(wrapped, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     err = proc.stderr.read().decode()
     proc.stderr.close()
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(map(str, argv))} failed: {err}")
+    if wrapped[0] == GNU_TIME:
+        return elapsed, int(report.read_text().split()[-1]) * 1024
     return elapsed, usage.ru_maxrss * 1024
 
 
