@@ -35,7 +35,12 @@ public struct ModelComparison {
         for (sampleIndex, feeds) in samples.enumerated() {
             var referenceTensors: [String: RuntimeTensor] = [:]
             var order: [String] = []
-            let a = try reference.run(feeds, observe: layerwise ? { v, t in referenceTensors[v.name] = t; order.append(v.name) } : nil)
+            let a = try reference.run(
+                feeds,
+                observe: layerwise
+                    ? { v, t in
+                        referenceTensors[v.name] = t; order.append(v.name)
+                    } : nil)
             var candidateTensors: [String: RuntimeTensor] = [:]
             let b = try candidate.run(feeds, observe: layerwise ? { v, t in candidateTensors[v.name] = t } : nil)
             guard a.count == b.count else { throw ComparisonError.outputCountMismatch(reference: a.count, candidate: b.count) }

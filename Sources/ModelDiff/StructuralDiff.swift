@@ -75,7 +75,9 @@ public struct StructuralDiff {
             return (p, bytes)
         }
         let (pa, ba) = count(a), (pb, bb) = count(b)
-        return .init(nodesBefore: a.graph.nodes.count, nodesAfter: b.graph.nodes.count, parametersBefore: pa, parametersAfter: pb, bytesBefore: ba, bytesAfter: bb)
+        return .init(
+            nodesBefore: a.graph.nodes.count, nodesAfter: b.graph.nodes.count, parametersBefore: pa, parametersAfter: pb, bytesBefore: ba,
+            bytesAfter: bb)
     }
 
     /// Inputs agree when they come from the same place: the same graph input position, matched
@@ -115,10 +117,13 @@ public struct StructuralDiff {
 
     private func initializerChange(_ tx: Tensor, _ ty: Tensor) -> DiffReport.InitializerChange? {
         var change = DiffReport.InitializerChange(
-            before: tx.name, after: ty.name, dtypeBefore: tx.dataType.name, dtypeAfter: ty.dataType.name, shapeBefore: tx.dims, shapeAfter: ty.dims,
+            before: tx.name, after: ty.name, dtypeBefore: tx.dataType.name, dtypeAfter: ty.dataType.name, shapeBefore: tx.dims,
+            shapeAfter: ty.dims,
             maxAbs: nil, relativeL2: nil, parameterDelta: (ty.elementCount ?? 0) - (tx.elementCount ?? 0))
         if tx.dataType == ty.dataType && tx.dims == ty.dims {
-            if let bx = try? tx.buffer().bytes, let by = try? ty.buffer().bytes, bx.count == by.count, memcmp(bx.baseAddress!, by.baseAddress!, bx.count) == 0 {
+            if let bx = try? tx.buffer().bytes, let by = try? ty.buffer().bytes, bx.count == by.count,
+                memcmp(bx.baseAddress!, by.baseAddress!, bx.count) == 0
+            {
                 return nil
             }
             if let fx = try? tx.floatValues(), let fy = try? ty.floatValues(), fx.count == fy.count {
@@ -143,7 +148,10 @@ public struct StructuralDiff {
                 let x = i < xs.count ? xs[i] : nil, y = i < ys.count ? ys[i] : nil
                 let tx = x.flatMap { $0.type.map(\.description) }, ty = y.flatMap { $0.type.map(\.description) }
                 if x == nil || y == nil || tx != ty {
-                    changes.append(.init(kind: kind, name: x?.name ?? y?.name ?? "", before: x.map { "\($0.name): \(tx ?? "?")" }, after: y.map { "\($0.name): \(ty ?? "?")" }))
+                    changes.append(
+                        .init(
+                            kind: kind, name: x?.name ?? y?.name ?? "", before: x.map { "\($0.name): \(tx ?? "?")" },
+                            after: y.map { "\($0.name): \(ty ?? "?")" }))
                 } else if x!.name != y!.name {
                     changes.append(.init(kind: "renamed", name: x!.name, before: x!.name, after: y!.name))
                 }
@@ -160,15 +168,22 @@ public struct StructuralDiff {
             if x != y { changes.append(.init(kind: "metadata", name: name, before: x, after: y)) }
         }
         check("ir_version", "\(a.irVersion)", "\(b.irVersion)")
-        check("opset_import", a.opsetImports.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain):\($0.version)" }.sorted().joined(separator: ","), b.opsetImports.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain):\($0.version)" }.sorted().joined(separator: ","))
+        check(
+            "opset_import",
+            a.opsetImports.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain):\($0.version)" }.sorted().joined(separator: ","),
+            b.opsetImports.map { "\($0.domain.isEmpty ? "ai.onnx" : $0.domain):\($0.version)" }.sorted().joined(separator: ","))
         check("producer", "\(a.producerName) \(a.producerVersion)", "\(b.producerName) \(b.producerVersion)")
-        check("metadata_props", a.metadataProps.map { "\($0.key)=\($0.value)" }.joined(separator: ","), b.metadataProps.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
+        check(
+            "metadata_props", a.metadataProps.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+            b.metadataProps.map { "\($0.key)=\($0.value)" }.joined(separator: ","))
         check("doc_string", a.docString, b.docString)
         return changes
     }
 
     private func ref(_ n: Node) -> DiffReport.NodeRef { .init(name: n.name, op: n.qualifiedOp) }
-    private func tensorRef(_ v: Value) -> DiffReport.TensorRef { .init(name: v.name, dtype: v.initializer?.dataType.name ?? "?", shape: v.initializer?.dims ?? []) }
+    private func tensorRef(_ v: Value) -> DiffReport.TensorRef {
+        .init(name: v.name, dtype: v.initializer?.dataType.name ?? "?", shape: v.initializer?.dims ?? [])
+    }
     private func describe(_ v: Value?) -> String? {
         guard let v else { return nil }
         if let t = v.initializer { return "initializer '\(v.name)' \(t.dataType.name)\(TensorShape(t.dims))" }

@@ -14,7 +14,8 @@ public struct VerificationBudget: Sendable, Equatable {
         for item in items {
             let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, Self.metrics.contains(parts[0]), let v = Double(parts[1]) else {
-                throw BudgetError.invalid("--max-delta '\(item)' must be METRIC=VALUE with METRIC one of \(Self.metrics.joined(separator: ", "))")
+                throw BudgetError.invalid(
+                    "--max-delta '\(item)' must be METRIC=VALUE with METRIC one of \(Self.metrics.joined(separator: ", "))")
             }
             limits[parts[0]] = v
         }
@@ -27,11 +28,17 @@ public struct VerificationBudget: Sendable, Equatable {
         for (metric, limit) in limits.sorted(by: { $0.key < $1.key }) {
             switch metric {
             case "max-abs":
-                for o in result.outputs where o.maxAbs > limit { problems.append("output '\(o.name)': max abs error \(o.maxAbs) > \(limit)") }
+                for o in result.outputs where o.maxAbs > limit {
+                    problems.append("output '\(o.name)': max abs error \(o.maxAbs) > \(limit)")
+                }
             case "mean-abs":
-                for o in result.outputs where o.meanAbs > limit { problems.append("output '\(o.name)': mean abs error \(o.meanAbs) > \(limit)") }
+                for o in result.outputs where o.meanAbs > limit {
+                    problems.append("output '\(o.name)': mean abs error \(o.meanAbs) > \(limit)")
+                }
             case "cosine":
-                for o in result.outputs where o.cosine < limit { problems.append("output '\(o.name)': cosine similarity \(o.cosine) < \(limit)") }
+                for o in result.outputs where o.cosine < limit {
+                    problems.append("output '\(o.name)': cosine similarity \(o.cosine) < \(limit)")
+                }
             case "top1":
                 if let t = result.top1Agreement, 1 - t > limit { problems.append("top-1 disagreement \(1 - t) > \(limit)") }
             case "accuracy":

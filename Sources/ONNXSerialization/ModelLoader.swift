@@ -28,7 +28,8 @@ public enum ModelLoader {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
             let proto = onnx__model_proto__unpack(nil, bytes.count, base)
         else {
-            throw SerializationError.unparsable(file: file, reason: "cannot parse it as an ONNX ModelProto (the file is truncated, corrupted, or not ONNX)")
+            throw SerializationError.unparsable(
+                file: file, reason: "cannot parse it as an ONNX ModelProto (the file is truncated, corrupted, or not ONNX)")
         }
         let unpacked = UnpackedModel(proto)
         do {

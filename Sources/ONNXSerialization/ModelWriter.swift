@@ -53,7 +53,11 @@ public enum ModelWriter {
         let proto = try ModelEncoder(arena: arena, placement: placement, annotateInferredTypes: options.annotateInferredTypes).encode(model)
         let size = onnx__model_proto__get_packed_size(proto)
         guard size <= protobufLimit else {
-            throw SerializationError.io(file: destination.displayPath, reason: "the model would be \(size) bytes, over protobuf's 2 GiB limit: store weights as external data (whittle convert --external-data)")
+            throw SerializationError.io(
+                file: destination.displayPath,
+                reason:
+                    "the model would be \(size) bytes, over protobuf's 2 GiB limit: store weights as external data (whittle convert --external-data)"
+            )
         }
         try writer?.finish()
         try pack(proto, to: temporaryModel)
@@ -87,14 +91,19 @@ public enum ModelWriter {
         let resolvedDestination = destination.resolvingSymlinksInPath().path
         let resolvedData = dataURL.resolvingSymlinksInPath().path
         if let source = model.sourceURL?.standardizedFileURL.resolvingSymlinksInPath().path, source == resolvedDestination {
-            throw SerializationError.io(file: destination.displayPath, reason: "refusing to write over the input model; choose another output path")
+            throw SerializationError.io(
+                file: destination.displayPath, reason: "refusing to write over the input model; choose another output path")
         }
         for graph in model.graph.allGraphs {
             for value in graph.initializers {
                 if case .external(let e) = value.initializer?.storage {
                     let path = e.fileURL.resolvingSymlinksInPath().path
                     if path == resolvedData || path == resolvedDestination {
-                        throw SerializationError.io(file: dataURL.displayPath, reason: "refusing to write over external data the model still reads ('\(e.fileURL.lastPathComponent)'); choose another output path")
+                        throw SerializationError.io(
+                            file: dataURL.displayPath,
+                            reason:
+                                "refusing to write over external data the model still reads ('\(e.fileURL.lastPathComponent)'); choose another output path"
+                        )
                     }
                 }
             }
@@ -109,13 +118,15 @@ public enum ModelWriter {
         let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
         fclose(file)
         guard status == 0, flushed else {
-            throw SerializationError.io(file: url.displayPath, reason: "write failed: \(String(cString: strerror(status != 0 ? status : errno)))")
+            throw SerializationError.io(
+                file: url.displayPath, reason: "write failed: \(String(cString: strerror(status != 0 ? status : errno)))")
         }
     }
 
     private static func replace(_ destination: URL, with temporary: URL) throws {
         guard rename(temporary.path, destination.path) == 0 else {
-            throw SerializationError.io(file: destination.displayPath, reason: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
+            throw SerializationError.io(
+                file: destination.displayPath, reason: "cannot move the finished file into place: \(String(cString: strerror(errno)))")
         }
     }
 }

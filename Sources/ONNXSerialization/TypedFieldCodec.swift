@@ -41,7 +41,9 @@ enum TypedFieldCodec {
             case .uint64: (p.n_uint64_data, "uint64_data")
             }
         guard present == expected else {
-            throw DecodeFailure(location: label, reason: "\(name) holds \(present) entries but \(dataType.name)\(TensorShape([Int64(count)])) needs \(expected)")
+            throw DecodeFailure(
+                location: label,
+                reason: "\(name) holds \(present) entries but \(dataType.name)\(TensorShape([Int64(count)])) needs \(expected)")
         }
         return TensorBuffer(count: byteCount) { out in
             switch field {
@@ -52,7 +54,9 @@ enum TypedFieldCodec {
                 if dataType == .uint64 {
                     out.copyMemory(from: UnsafeRawBufferPointer(start: p.uint64_data, count: byteCount))
                 } else {
-                    for i in 0..<count { out.storeBytes(of: UInt32(truncatingIfNeeded: p.uint64_data[i]), toByteOffset: i * 4, as: UInt32.self) }
+                    for i in 0..<count {
+                        out.storeBytes(of: UInt32(truncatingIfNeeded: p.uint64_data[i]), toByteOffset: i * 4, as: UInt32.self)
+                    }
                 }
             case .int32:
                 let width = dataType.bitWidth ?? 8
@@ -61,16 +65,21 @@ enum TypedFieldCodec {
                 } else if width == 32 {
                     out.copyMemory(from: UnsafeRawBufferPointer(start: p.int32_data, count: byteCount))
                 } else if width == 16 {
-                    for i in 0..<count { out.storeBytes(of: UInt16(truncatingIfNeeded: p.int32_data[i]), toByteOffset: i * 2, as: UInt16.self) }
+                    for i in 0..<count {
+                        out.storeBytes(of: UInt16(truncatingIfNeeded: p.int32_data[i]), toByteOffset: i * 2, as: UInt16.self)
+                    }
                 } else {
-                    for i in 0..<expected { out.storeBytes(of: UInt8(truncatingIfNeeded: p.int32_data[i]), toByteOffset: i, as: UInt8.self) }
+                    for i in 0..<expected {
+                        out.storeBytes(of: UInt8(truncatingIfNeeded: p.int32_data[i]), toByteOffset: i, as: UInt8.self)
+                    }
                 }
             }
         }
     }
 
     /// Writes `bytes` into the typed field of `p`, allocating from `arena`.
-    static func encode(_ bytes: UnsafeRawBufferPointer, dataType: DataType, count: Int, into p: inout Onnx__TensorProto, arena: EncodeArena) {
+    static func encode(_ bytes: UnsafeRawBufferPointer, dataType: DataType, count: Int, into p: inout Onnx__TensorProto, arena: EncodeArena)
+    {
         guard let field = field(for: dataType) else { return }
         let entries = entryCount(for: dataType, elements: count, byteCount: bytes.count)
         guard entries > 0 else { return }
@@ -93,7 +102,8 @@ enum TypedFieldCodec {
         case .uint64:
             let out = arena.allocate(UInt64.self, count: entries)
             for i in 0..<entries {
-                out[i] = dataType == .uint64
+                out[i] =
+                    dataType == .uint64
                     ? bytes.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)
                     : UInt64(bytes.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
             }

@@ -64,7 +64,9 @@ struct BenchCommand: ParsableCommand {
         if !inputPairs.isEmpty {
             feeds = try InputFeeds.fromPairs(inputPairs, model: loaded)
         } else if let inputsFolder {
-            guard let first = try CommandSupport.dataFolder(inputsFolder).samples.first else { throw CommandFailure("\(inputsFolder): no samples") }
+            guard let first = try CommandSupport.dataFolder(inputsFolder).samples.first else {
+                throw CommandFailure("\(inputsFolder): no samples")
+            }
             feeds = try InputFeeds.fromSample(first, model: loaded)
         } else {
             feeds = try InputFeeds.random(for: loaded, seed: 0)
@@ -83,7 +85,10 @@ struct BenchCommand: ParsableCommand {
         if json {
             try CommandSupport.printJSON(report)
         } else {
-            print(String(format: "%@: median %.3f ms, p90 %.3f ms, min %.3f ms over %d runs (%d threads); peak RSS %.1f MiB", model, report.medianMs, report.p90Ms, report.minMs, runs, threads, Double(report.peakRSSBytes) / 1_048_576))
+            print(
+                String(
+                    format: "%@: median %.3f ms, p90 %.3f ms, min %.3f ms over %d runs (%d threads); peak RSS %.1f MiB", model,
+                    report.medianMs, report.p90Ms, report.minMs, runs, threads, Double(report.peakRSSBytes) / 1_048_576))
         }
     }
 

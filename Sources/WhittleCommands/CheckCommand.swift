@@ -68,7 +68,8 @@ struct CheckCommand: ParsableCommand {
         }
         var buffer = [CChar](repeating: 0, count: 4096)
         let status = whittle_onnx_check_model(path, &buffer, buffer.count)
-        let message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: "\n").joined(separator: " ")
+        let message = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: "\n")
+            .joined(separator: " ")
         switch status {
         case 0: return ("passed", nil)
         case 1: return ("failed", message)

@@ -45,7 +45,6 @@ enum CommandSupport {
     }
 }
 
-
 extension CommandSupport {
     static func session(for model: Model, threads: Int, memoryCap: Int? = nil) throws -> Session {
         do {

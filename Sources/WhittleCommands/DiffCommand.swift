@@ -43,8 +43,12 @@ enum DiffText {
     static func render(_ r: DiffReport, first: String, second: String) -> String {
         var lines = ["--- \(first)", "+++ \(second)"]
         let t = r.totals
-        lines.append("nodes \(t.nodesBefore) -> \(t.nodesAfter), parameters \(t.parametersBefore) -> \(t.parametersAfter) (\(signed(t.parametersAfter - t.parametersBefore))), initializer bytes \(t.bytesBefore) -> \(t.bytesAfter)")
-        if !r.hasStructuralChanges { lines.append("no structural change (\(r.nodesUnchanged) nodes match\(r.nodesRenamed > 0 ? ", \(r.nodesRenamed) renamed" : ""))") }
+        lines.append(
+            "nodes \(t.nodesBefore) -> \(t.nodesAfter), parameters \(t.parametersBefore) -> \(t.parametersAfter) (\(signed(t.parametersAfter - t.parametersBefore))), initializer bytes \(t.bytesBefore) -> \(t.bytesAfter)"
+        )
+        if !r.hasStructuralChanges {
+            lines.append("no structural change (\(r.nodesUnchanged) nodes match\(r.nodesRenamed > 0 ? ", \(r.nodesRenamed) renamed" : ""))")
+        }
         for n in r.nodesRemoved { lines.append("- node \(n.op) '\(n.name)'") }
         for n in r.nodesAdded { lines.append("+ node \(n.op) '\(n.name)'") }
         for c in r.nodesChanged {

@@ -24,7 +24,8 @@ enum InputFeeds {
         var feeds: [String: RuntimeTensor] = [:]
         for (k, url) in sample.inputs.enumerated() {
             let tensor = try readTensor(url)
-            let name = required.contains(where: { $0.name == tensor.name }) ? tensor.name : (k < required.count ? required[k].name : tensor.name)
+            let name =
+                required.contains(where: { $0.name == tensor.name }) ? tensor.name : (k < required.count ? required[k].name : tensor.name)
             feeds[name] = try RuntimeTensor(tensor)
         }
         return feeds

@@ -48,7 +48,9 @@ struct OptimizeCommand: ParsableCommand {
     @Option(help: "With --verify and no data: the number of seeded random samples.")
     var random = 4
 
-    @Option(name: .customLong("max-delta"), help: "A budget METRIC=VALUE (max-abs, mean-abs, cosine, top1, accuracy). Repeatable; implies --verify.")
+    @Option(
+        name: .customLong("max-delta"),
+        help: "A budget METRIC=VALUE (max-abs, mean-abs, cosine, top1, accuracy). Repeatable; implies --verify.")
     var maxDelta: [String] = []
 
     @Option(name: .customLong("input-shape"), help: "Fix an input's dims: NAME=1,3,224,224. Repeatable.")
@@ -68,6 +70,9 @@ struct OptimizeCommand: ParsableCommand {
 
     @Flag(help: "Store initializers of 1 KiB or more in OUT.data.")
     var externalData = false
+
+    @Flag(name: .shortAndLong, help: "Log each pass as it runs (on stderr).")
+    var verbose = false
 
     func validate() throws {
         if pipeline != nil && recipe != nil { throw ValidationError("give --pipeline or --recipe, not both") }
@@ -95,7 +100,10 @@ struct OptimizeCommand: ParsableCommand {
 
         let manager: PassManager
         do {
-            manager = try PassManager(steps: steps, options: .init(verifyEach: verifyEach || PassManager.verifyEachByDefault, log: CommandSupport.printError))
+            manager = try PassManager(
+                steps: steps,
+                options: .init(
+                    verifyEach: verifyEach || PassManager.verifyEachByDefault, log: verbose ? CommandSupport.printError : { _ in }))
         } catch let error as PassError { throw CommandFailure(error.description) }
         let before = ModelCounts(model: loaded)
         let reports: [PassReport]
@@ -110,14 +118,16 @@ struct OptimizeCommand: ParsableCommand {
         let violations = result.verification?.violations ?? []
         if violations.isEmpty {
             do {
-                try ModelWriter.save(loaded, to: URL(fileURLWithPath: output), options: SaveOptions(externalData: externalData ? .external(threshold: 1024) : .preserve))
+                try ModelWriter.save(
+                    loaded, to: URL(fileURLWithPath: output),
+                    options: SaveOptions(externalData: externalData ? .external(threshold: 1024) : .preserve))
             } catch let error as SerializationError { throw CommandFailure(error.description) }
             result.output = output
             result.written = true
         }
         result.totalSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         try writeReports(result)
-        printSummary(result)
+        if violations.isEmpty { printSummary(result) }
         if !violations.isEmpty {
             throw CommandFailure("\(model): verification budget exceeded (\(violations.joined(separator: "; "))); \(output) not written")
         }
@@ -143,7 +153,9 @@ struct OptimizeCommand: ParsableCommand {
         let comparison: ModelComparison.Result
         do {
             comparison = try ModelComparison(reference: reference, candidate: candidate).compare(samples: samples, labels: labels)
-        } catch let error as InterpreterError { throw CommandFailure("verification: \(error.description)") } catch let error as ComparisonError {
+        } catch let error as InterpreterError { throw CommandFailure("verification: \(error.description)") } catch let error
+            as ComparisonError
+        {
             throw CommandFailure("verification: \(error.description)")
         }
         let budget = VerificationBudget(limits: limits)
@@ -161,10 +173,15 @@ struct OptimizeCommand: ParsableCommand {
 
     private func printSummary(_ r: OptimizationReport) {
         let log = CommandSupport.printError
-        log("nodes \(r.before.nodes) -> \(r.after.nodes), parameters \(r.before.parameters) -> \(r.after.parameters), initializer bytes \(r.before.initializerBytes) -> \(r.after.initializerBytes)")
+        log(
+            "nodes \(r.before.nodes) -> \(r.after.nodes), parameters \(r.before.parameters) -> \(r.after.parameters), initializer bytes \(r.before.initializerBytes) -> \(r.after.initializerBytes)"
+        )
         if let v = r.verification {
             for o in v.comparison.outputs {
-                log(String(format: "verify %@: max abs %.3g, mean abs %.3g, cosine %.6f%@", o.name, o.maxAbs, o.meanAbs, o.cosine, o.top1Agreement.map { String(format: ", top-1 agreement %.2f%%", $0 * 100) } ?? ""))
+                log(
+                    String(
+                        format: "verify %@: max abs %.3g, mean abs %.3g, cosine %.6f%@", o.name, o.maxAbs, o.meanAbs, o.cosine,
+                        o.top1Agreement.map { String(format: ", top-1 agreement %.2f%%", $0 * 100) } ?? ""))
             }
             if let ra = v.comparison.referenceAccuracy, let ca = v.comparison.candidateAccuracy {
                 log(String(format: "verify accuracy: %.2f%% -> %.2f%%", ra * 100, ca * 100))
@@ -190,13 +207,18 @@ enum InputShapes {
     static func apply(_ items: [String], to model: Model) throws {
         for (name, dims) in try parse(items) {
             guard let input = model.graph.inputs.first(where: { $0.name == name }) else {
-                throw CommandFailure("--input-shape: the model has no input '\(name)' (inputs: \(model.graph.inputs.map(\.name).joined(separator: ", ")))")
+                throw CommandFailure(
+                    "--input-shape: the model has no input '\(name)' (inputs: \(model.graph.inputs.map(\.name).joined(separator: ", ")))")
             }
             let elementType = input.type?.elementType ?? .float
             if let shape = input.type?.shape {
-                guard shape.rank == dims.count else { throw CommandFailure("--input-shape: input '\(name)' has rank \(shape.rank), got \(dims.count) dims") }
+                guard shape.rank == dims.count else {
+                    throw CommandFailure("--input-shape: input '\(name)' has rank \(shape.rank), got \(dims.count) dims")
+                }
                 for (i, d) in shape.dimensions.enumerated() {
-                    if let v = d.value, v != dims[i] { throw CommandFailure("--input-shape: dim \(i) of input '\(name)' is fixed at \(v), got \(dims[i])") }
+                    if let v = d.value, v != dims[i] {
+                        throw CommandFailure("--input-shape: dim \(i) of input '\(name)' is fixed at \(v), got \(dims[i])")
+                    }
                 }
             }
             input.type = .tensor(elementType, TensorShape(dims))

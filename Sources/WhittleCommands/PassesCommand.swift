@@ -24,7 +24,11 @@ struct PassesCommand: ParsableCommand {
 
     func run() throws {
         let listing = PassRegistry.all.map { entry in
-            Listing(name: entry.name, summary: entry.summary, options: entry.optionSpecs.map { .init(name: $0.name, type: $0.type.description, defaultValue: $0.defaultValue, help: $0.help) })
+            Listing(
+                name: entry.name, summary: entry.summary,
+                options: entry.optionSpecs.map {
+                    .init(name: $0.name, type: $0.type.description, defaultValue: $0.defaultValue, help: $0.help)
+                })
         }
         if json {
             try CommandSupport.printJSON(listing)

@@ -68,9 +68,15 @@ struct RunCommand: ParsableCommand {
                 let feeds = try InputFeeds.fromSample(sample, model: loaded)
                 let outputs = try CommandSupport.run(session, feeds)
                 let expected = try sample.expectedOutputs.map(InputFeeds.readTensor)
-                let outDir = outputDir.map { folder.samples.count > 1 || sample.folder.lastPathComponent.hasPrefix("test_data_set_") ? URL(fileURLWithPath: $0).appendingPathComponent(sample.folder.lastPathComponent) : URL(fileURLWithPath: $0) }
+                let outDir = outputDir.map {
+                    folder.samples.count > 1 || sample.folder.lastPathComponent.hasPrefix("test_data_set_")
+                        ? URL(fileURLWithPath: $0).appendingPathComponent(sample.folder.lastPathComponent) : URL(fileURLWithPath: $0)
+                }
                 try write(outputs, names: session.outputNames, to: outDir)
-                results.append(SampleResult(sample: sample.folder.lastPathComponent, outputs: summarize(outputs, names: session.outputNames, expected: expected)))
+                results.append(
+                    SampleResult(
+                        sample: sample.folder.lastPathComponent, outputs: summarize(outputs, names: session.outputNames, expected: expected)
+                    ))
             }
         } else {
             let feeds = try InputFeeds.fromPairs(inputPairs, model: loaded)

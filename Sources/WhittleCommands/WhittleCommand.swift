@@ -13,7 +13,10 @@ public struct WhittleCommand: ParsableCommand {
             exceeded), with a one-line reason on stderr; 64 bad usage.
             """,
         version: WhittleVersion.string,
-        subcommands: [CheckCommand.self, ConvertCommand.self, RunCommand.self, CompareCommand.self, BenchCommand.self, OptimizeCommand.self, PassesCommand.self, DiffCommand.self]
+        subcommands: [
+            CheckCommand.self, ConvertCommand.self, RunCommand.self, CompareCommand.self, BenchCommand.self, OptimizeCommand.self,
+            PassesCommand.self, DiffCommand.self,
+        ]
     )
 
     public init() {}

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The ONNX backend node suite through the interpreter. Cases come from
 /// Tools/conformance/generate_node_tests.py (run by `make test`); every case listed in
@@ -29,7 +29,9 @@ import TestSupport
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(results).write(to: root.appendingPathComponent("results.json"))
         let expectedText = (try? String(contentsOf: RepositoryFiles.url("Tests/Conformance/expected_passes.txt"), encoding: .utf8)) ?? ""
-        let expected = expectedText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        let expected = expectedText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty && !$0.hasPrefix("#")
+        }
         let regressions = expected.filter { !passed.contains($0) }
         print("node suite: \(passed.count) of \(cases.count) passed; \(regressions.count) regressions")
         #expect(regressions.isEmpty, "cases that passed before now fail: \(regressions.prefix(20).joined(separator: ", "))")

@@ -1,7 +1,7 @@
 import Foundation
 import ONNXIR
-import Testing
 import TestSupport
+import Testing
 
 @testable import Interpreter
 
@@ -68,7 +68,9 @@ import TestSupport
         elseBranch.addOutput(e)
         let node = graph.makeNode(
             opType: "If", name: "if",
-            attributes: [Attribute(name: "then_branch", value: .graph(thenBranch)), Attribute(name: "else_branch", value: .graph(elseBranch))],
+            attributes: [
+                Attribute(name: "then_branch", value: .graph(thenBranch)), Attribute(name: "else_branch", value: .graph(elseBranch)),
+            ],
             inputs: [c], outputNames: ["y"])
         graph.addOutput(node.outputs[0]!)
         let model = Model(graph: graph, irVersion: 8, opsetImports: [OperatorSetID(domain: "", version: 13)])

@@ -1,8 +1,8 @@
 import Foundation
 import ONNXIR
 import ONNXSerialization
-import Testing
 import TestSupport
+import Testing
 
 @testable import ModelDiff
 
@@ -14,7 +14,9 @@ import TestSupport
         let b = try Self.digits()
         for (i, node) in b.graph.nodes.enumerated() {
             node.name = "renamed_node_\(i)"
-            for case let out? in node.outputs where !out.isGraphOutput { b.graph.rename(out, to: "renamed_value_\(out.name.hashValue & 0xFFFF)_\(i)") }
+            for case let out? in node.outputs where !out.isGraphOutput {
+                b.graph.rename(out, to: "renamed_value_\(out.name.hashValue & 0xFFFF)_\(i)")
+            }
         }
         for (i, v) in b.graph.initializers.enumerated() { b.graph.rename(v, to: "renamed_weight_\(i)") }
         let report = StructuralDiff(a, b).run()
@@ -44,11 +46,13 @@ import TestSupport
         func model(channels: Int) -> Model {
             let g = Graph(name: "pruned")
             let x = g.addInput(named: "x", type: .tensor(.float, TensorShape([1, 3, 8, 8] as [Int64])))
-            let w1 = g.addInitializer(.float32(dims: [Int64(channels), 3, 3, 3], values: [Float](repeating: 0.1, count: channels * 27)), named: "w1")
+            let w1 = g.addInitializer(
+                .float32(dims: [Int64(channels), 3, 3, 3], values: [Float](repeating: 0.1, count: channels * 27)), named: "w1")
             let b1 = g.addInitializer(.float32(dims: [Int64(channels)], values: [Float](repeating: 0, count: channels)), named: "b1")
             let c1 = g.makeNode(opType: "Conv", name: "conv1", inputs: [x, w1, b1], outputNames: ["c1"]).outputs[0]!
             let r = g.makeNode(opType: "Relu", name: "relu", inputs: [c1], outputNames: ["r"]).outputs[0]!
-            let w2 = g.addInitializer(.float32(dims: [16, Int64(channels), 1, 1], values: [Float](repeating: 0.2, count: 16 * channels)), named: "w2")
+            let w2 = g.addInitializer(
+                .float32(dims: [16, Int64(channels), 1, 1], values: [Float](repeating: 0.2, count: 16 * channels)), named: "w2")
             g.addOutput(g.makeNode(opType: "Conv", name: "conv2", inputs: [r, w2], outputNames: ["y"]).outputs[0]!)
             return Model(graph: g)
         }
@@ -72,7 +76,10 @@ enum BatchNormFolding {
         for bn in g.nodes where bn.opType == "BatchNormalization" {
             guard let x = bn.inputs[0], let conv = x.producer, conv.opType == "Conv", x.uses.count == 1 else { continue }
             let eps = bn.attribute("epsilon")?.float ?? 1e-5
-            let (scale, bias, mean, variance) = try (bn.inputs[1]!.initializer!.floatValues(), bn.inputs[2]!.initializer!.floatValues(), bn.inputs[3]!.initializer!.floatValues(), bn.inputs[4]!.initializer!.floatValues())
+            let (scale, bias, mean, variance) = try (
+                bn.inputs[1]!.initializer!.floatValues(), bn.inputs[2]!.initializer!.floatValues(),
+                bn.inputs[3]!.initializer!.floatValues(), bn.inputs[4]!.initializer!.floatValues()
+            )
             let wValue = conv.inputs[1]!
             let w = try wValue.initializer!.floatValues()
             let channels = scale.count

@@ -36,7 +36,8 @@ import Testing
     }
 
     @Test func stringTensorsRoundTrip() throws {
-        let tensor = Tensor(name: "s", dataType: .string, dims: [3], storage: .strings([Array("a".utf8), [], Array("ünï".utf8)]), encoding: .typedFields)
+        let tensor = Tensor(
+            name: "s", dataType: .string, dims: [3], storage: .strings([Array("a".utf8), [], Array("ünï".utf8)]), encoding: .typedFields)
         let graph = Graph(name: "g")
         graph.addOutput(graph.addInitializer(tensor, named: "s"))
         let reloaded = try ModelLoader.load(bytes: try ModelWriter.serialize(Model(graph: graph)))

@@ -1,7 +1,7 @@
 import Foundation
 import ONNXIR
-import Testing
 import TestSupport
+import Testing
 
 @testable import ONNXSerialization
 
@@ -77,7 +77,8 @@ import TestSupport
     @Test func symlinkLeavingTheFolderIsRefused() throws {
         let folder = try RepositoryFiles.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createSymbolicLink(atPath: folder.appendingPathComponent("w.bin").path, withDestinationPath: "/etc/hostname")
+        try FileManager.default.createSymbolicLink(
+            atPath: folder.appendingPathComponent("w.bin").path, withDestinationPath: "/etc/hostname")
         #expect(throws: DecodeFailure.self) {
             _ = try ExternalDataLocation.resolve("w.bin", modelFolder: folder, tensor: "W")
         }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// The committed protoc-c output must equal a fresh generation from the system onnx.proto.
 @Suite struct GeneratedBridgeTests {
@@ -22,7 +22,9 @@ import TestSupport
         for name in ["onnx.pb-c.c", "onnx.pb-c.h"] {
             let fresh = try Data(contentsOf: out.appendingPathComponent(name))
             let committed = try Data(contentsOf: RepositoryFiles.url("Sources/CONNXProto/generated/\(name)"))
-            #expect(fresh == committed, "Sources/CONNXProto/generated/\(name) differs from Tools/generate-proto.sh output: regenerate with `make proto`")
+            #expect(
+                fresh == committed,
+                "Sources/CONNXProto/generated/\(name) differs from Tools/generate-proto.sh output: regenerate with `make proto`")
         }
     }
 }

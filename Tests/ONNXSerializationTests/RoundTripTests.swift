@@ -1,7 +1,7 @@
 import Foundation
 import ONNXIR
-import Testing
 import TestSupport
+import Testing
 
 @testable import ONNXSerialization
 

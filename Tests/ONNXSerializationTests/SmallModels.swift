@@ -8,7 +8,9 @@ enum SmallModels {
         let x = graph.addInput(named: "x", type: .tensor(.float, TensorShape([.symbol("batch"), .value(2), .value(4), .value(4)])))
         let w = graph.addInitializer(.float32(dims: [2, 2, 1, 1], values: [1, 0, 0, 1]), named: "W")
         let b = graph.addInitializer(.float32(dims: [2], values: [0.5, -0.5]), named: "B")
-        let conv = graph.makeNode(opType: "Conv", name: "conv", attributes: [Attribute(name: "kernel_shape", value: .ints([1, 1]))], inputs: [x, w, b], outputNames: ["c"])
+        let conv = graph.makeNode(
+            opType: "Conv", name: "conv", attributes: [Attribute(name: "kernel_shape", value: .ints([1, 1]))], inputs: [x, w, b],
+            outputNames: ["c"])
         let relu = graph.makeNode(opType: "Relu", name: "relu", inputs: [conv.outputs[0]], outputNames: ["y"])
         let y = relu.outputs[0]!
         y.type = .tensor(.float, nil)
@@ -33,7 +35,9 @@ enum SmallModels {
         elseBranch.addOutput(neg.outputs[0]!)
         let ifNode = graph.makeNode(
             opType: "If", name: "if",
-            attributes: [Attribute(name: "then_branch", value: .graph(thenBranch)), Attribute(name: "else_branch", value: .graph(elseBranch))],
+            attributes: [
+                Attribute(name: "then_branch", value: .graph(thenBranch)), Attribute(name: "else_branch", value: .graph(elseBranch)),
+            ],
             inputs: [cond], outputNames: ["y"])
         ifNode.outputs[0]!.type = .tensor(.float, TensorShape([.value(3)]))
         graph.addOutput(ifNode.outputs[0]!)

@@ -8,10 +8,11 @@ import Testing
 @Suite struct PipelineParserTests {
     @Test func parsesPassesAndOptions() throws {
         let steps = try PipelineParser.parse("cleanup, prune{ratio=0.5},quantize{activations=static,per-channel=true}")
-        #expect(steps == [
-            PipelineStep(pass: "cleanup"), PipelineStep(pass: "prune", options: ["ratio": "0.5"]),
-            PipelineStep(pass: "quantize", options: ["activations": "static", "per-channel": "true"]),
-        ])
+        #expect(
+            steps == [
+                PipelineStep(pass: "cleanup"), PipelineStep(pass: "prune", options: ["ratio": "0.5"]),
+                PipelineStep(pass: "quantize", options: ["activations": "static", "per-channel": "true"]),
+            ])
     }
 
     @Test(arguments: ["", "cleanup,", "cleanup{a=1", "cleanup{a}", "cleanup{a=1,a=2}", "clean up", "cleanup;dead-code"])
@@ -43,7 +44,10 @@ enum CleanupModels {
         _ = g.addInput(named: "unused", type: .tensor(.float, TensorShape([.value(2)])))
         let id1 = g.makeNode(opType: "Identity", name: "id1", inputs: [x], outputNames: ["a"]).outputs[0]!
         let relu = g.makeNode(opType: "Relu", name: "relu", inputs: [id1], outputNames: ["b"]).outputs[0]!
-        let c = g.makeNode(opType: "Constant", name: "c", attributes: [Attribute(name: "value", value: .tensor(.float32(dims: [2], values: [1, 2])))], inputs: [], outputNames: ["c_out"]).outputs[0]!
+        let c = g.makeNode(
+            opType: "Constant", name: "c", attributes: [Attribute(name: "value", value: .tensor(.float32(dims: [2], values: [1, 2])))],
+            inputs: [], outputNames: ["c_out"]
+        ).outputs[0]!
         let add = g.makeNode(opType: "Add", name: "add", inputs: [relu, c], outputNames: ["d"]).outputs[0]!
         _ = g.makeNode(opType: "Neg", name: "dead", inputs: [add], outputNames: ["e"])
         let y = g.makeNode(opType: "Identity", name: "id2", inputs: [add], outputNames: ["y"]).outputs[0]!

@@ -5,7 +5,10 @@ import ONNXIR
 /// (Equal Less Greater LessOrEqual GreaterOrEqual) and logic (And Or Xor), over float, double and
 /// the integer types. Variadic Sum/Max/Min/Mean fold pairwise.
 final class BinaryKernel: Kernel {
-    enum Op { case add, sub, mul, div, pow, max, min, mod, fmod, equal, less, greater, lessOrEqual, greaterOrEqual, and, or, xor, bitShiftLeft, bitShiftRight }
+    enum Op {
+        case add, sub, mul, div, pow, max, min, mod, fmod, equal, less, greater, lessOrEqual, greaterOrEqual, and, or, xor, bitShiftLeft,
+            bitShiftRight
+    }
     let op: Op
     let isVariadicMean: Bool
 
@@ -80,7 +83,9 @@ final class BinaryKernel: Kernel {
         return out
     }
 
-    private func dispatch<T: Numeric & Comparable>(_ a: RuntimeTensor, _ b: RuntimeTensor, _ out: RuntimeTensor, _: T.Type, float: Bool = false) throws {
+    private func dispatch<T: Numeric & Comparable>(
+        _ a: RuntimeTensor, _ b: RuntimeTensor, _ out: RuntimeTensor, _: T.Type, float: Bool = false
+    ) throws {
         switch op {
         case .equal: Self.map(a, b, out, T.self, UInt8.self) { $0 == $1 ? 1 : 0 }
         case .less: Self.map(a, b, out, T.self, UInt8.self) { $0 < $1 ? 1 : 0 }

@@ -155,7 +155,9 @@ struct IntegerMatMul {
         let ab = Array(a.dropLast(2))
         let bb = Array(b.dropLast(2))
         guard let batchShape = Broadcasting.shape([ab, bb]) else { throw KernelFailure("batch dimensions do not broadcast: \(a) @ \(b)") }
-        return IntegerMatMul(m: m, k: k, n: n, batch: batchShape.reduce(1, *), output: batchShape + [m, n], aBatchShape: ab, bBatchShape: bb, batchShape: batchShape)
+        return IntegerMatMul(
+            m: m, k: k, n: n, batch: batchShape.reduce(1, *), output: batchShape + [m, n], aBatchShape: ab, bBatchShape: bb,
+            batchShape: batchShape)
     }
 
     func aOffset(_ batch: Int) -> Int { Self.offset(batch, batchShape, aBatchShape) }
@@ -212,6 +214,6 @@ final class QLinearMatMulKernel: Kernel {
 
 extension QuantizationKernels {
     static let matmulKernels: [KernelDescriptor] = [
-        KernelDescriptor("QLinearMatMul", since: 10) { _ in QLinearMatMulKernel() },
+        KernelDescriptor("QLinearMatMul", since: 10) { _ in QLinearMatMulKernel() }
     ]
 }

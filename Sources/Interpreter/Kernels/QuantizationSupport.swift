@@ -74,7 +74,9 @@ struct QuantizationLayout {
         if blockSize > 0 {
             guard scaleShape.count == shape.count else { throw KernelFailure("blocked scale must have the input's rank") }
             let blocks = (shape[a] + blockSize - 1) / blockSize
-            guard scaleShape[a] == blocks else { throw KernelFailure("blocked scale has \(scaleShape[a]) blocks along axis \(a), expected \(blocks)") }
+            guard scaleShape[a] == blocks else {
+                throw KernelFailure("blocked scale has \(scaleShape[a]) blocks along axis \(a), expected \(blocks)")
+            }
         } else {
             guard scaleShape.count == 1, scaleShape[0] == shape[a] else {
                 throw KernelFailure("per-axis scale has shape \(scaleShape), expected [\(shape[a])] for axis \(a)")

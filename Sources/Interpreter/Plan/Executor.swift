@@ -37,7 +37,8 @@ struct Executor {
         }
         for (slot, value) in plan.captured {
             guard let t = parent?.lookup(value) else {
-                throw InterpreterError.invalidInput("graph '\(plan.graph.name)' reads '\(value.name)' of an enclosing graph, which has no value")
+                throw InterpreterError.invalidInput(
+                    "graph '\(plan.graph.name)' reads '\(value.name)' of an enclosing graph, which has no value")
             }
             env.slots[slot] = t
         }
@@ -62,7 +63,8 @@ struct Executor {
             for (i, slot) in step.outputSlots.enumerated() {
                 guard let slot else { continue }
                 guard i < results.count, let r = results[i] else {
-                    throw InterpreterError.invalidNode(node: step.node.name, op: step.node.opType, reason: "produced no value for output \(i)")
+                    throw InterpreterError.invalidNode(
+                        node: step.node.name, op: step.node.opType, reason: "produced no value for output \(i)")
                 }
                 env.slots[slot] = r
                 if let observer, let v = step.node.outputs[i] { observer(v, r) }

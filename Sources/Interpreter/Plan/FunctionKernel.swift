@@ -32,7 +32,8 @@ final class FunctionKernel: Kernel {
         }
         for output in function.body.outputs {
             guard let v = mapping[ObjectIdentifier(output)] else {
-                throw InterpreterError.invalidNode(node: node.name, op: node.opType, reason: "function output '\(output.name)' is not defined")
+                throw InterpreterError.invalidNode(
+                    node: node.name, op: node.opType, reason: "function output '\(output.name)' is not defined")
             }
             body.addOutput(v)
         }

@@ -20,11 +20,14 @@ enum InputValidation {
             }
             if let shape {
                 guard shape.rank == tensor.rank else {
-                    throw InterpreterError.invalidInput("input '\(input.name)' must have rank \(shape.rank) \(shape), got rank \(tensor.rank) \(tensor.shape)")
+                    throw InterpreterError.invalidInput(
+                        "input '\(input.name)' must have rank \(shape.rank) \(shape), got rank \(tensor.rank) \(tensor.shape)")
                 }
                 for (i, d) in shape.dimensions.enumerated() {
                     if let v = d.value, v != Int64(tensor.shape[i]) {
-                        throw InterpreterError.invalidInput("input '\(input.name)' must have shape \(shape), got \(tensor.shape) (dim \(i) is \(tensor.shape[i]), expected \(v))")
+                        throw InterpreterError.invalidInput(
+                            "input '\(input.name)' must have shape \(shape), got \(tensor.shape) (dim \(i) is \(tensor.shape[i]), expected \(v))"
+                        )
                     }
                 }
             }

@@ -28,7 +28,9 @@ public enum ElementConversion {
         try checkSize(bytes, dataType, count)
         var out = [Int64](repeating: 0, count: count)
         func load<T: FixedWidthInteger>(_: T.Type) {
-            for i in 0..<count { out[i] = Int64(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self)) }
+            for i in 0..<count {
+                out[i] = Int64(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
+            }
         }
         switch dataType {
         case .int64: load(Int64.self)

@@ -174,7 +174,8 @@ extension Graph {
 
     /// Renames a value (for example to keep a graph output's public name after a rewrite).
     public func rename(_ value: Value, to newName: String) {
-        precondition(!names.isUsed(newName) || newName == value.name || !definedValues.contains { $0.name == newName },
+        precondition(
+            !names.isUsed(newName) || newName == value.name || !definedValues.contains { $0.name == newName },
             "name '\(newName)' is taken")
         names.reserve(newName)
         value.name = newName

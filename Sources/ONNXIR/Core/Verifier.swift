@@ -103,7 +103,8 @@ public struct Verifier {
         }
         if case .bytes(let buffer) = tensor.storage, Int64(buffer.count) != tensor.byteCount {
             problems.append(
-                "\(scope)initializer '\(value.name)' holds \(buffer.count) bytes, expected \(tensor.byteCount) for \(tensor.dataType.name)\(TensorShape(tensor.dims))")
+                "\(scope)initializer '\(value.name)' holds \(buffer.count) bytes, expected \(tensor.byteCount) for \(tensor.dataType.name)\(TensorShape(tensor.dims))"
+            )
         }
     }
 }

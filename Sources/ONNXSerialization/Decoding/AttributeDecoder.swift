@@ -48,7 +48,9 @@ struct AttributeDecoder {
         case 6: value = .floats(ProtoReading.array(a.floats, count: a.n_floats))
         case 7: value = .ints(ProtoReading.array(a.ints, count: a.n_ints))
         case 8: value = .strings(ProtoReading.array(a.strings, count: a.n_strings).map(ProtoReading.bytes))
-        case 9: value = .tensors(try ProtoReading.array(a.tensors, count: a.n_tensors).compactMap { $0 }.map { try tensors.decode($0, what: where_) })
+        case 9:
+            value = .tensors(
+                try ProtoReading.array(a.tensors, count: a.n_tensors).compactMap { $0 }.map { try tensors.decode($0, what: where_) })
         case 10: value = .graphs(try ProtoReading.array(a.graphs, count: a.n_graphs).compactMap { $0 }.map { try decodeSubgraph($0, name) })
         case 12: value = .sparseTensors(try ProtoReading.array(a.sparse_tensors, count: a.n_sparse_tensors).map { try sparse($0) })
         case 14: value = .types(ProtoReading.array(a.type_protos, count: a.n_type_protos).compactMap { $0 }.map { TypeDecoder.decode($0) })

@@ -14,10 +14,15 @@ struct NodeOrdering {
         for (i, names) in outputs.enumerated() {
             for name in names where !name.isEmpty {
                 if let other = producer[name] {
-                    throw DecodeFailure(location: "node '\(nodeName(nodes[i]))' (\(opType(nodes[i])))", reason: "output '\(name)' is already defined by node '\(nodeName(nodes[other]))': a value is defined more than once")
+                    throw DecodeFailure(
+                        location: "node '\(nodeName(nodes[i]))' (\(opType(nodes[i])))",
+                        reason: "output '\(name)' is already defined by node '\(nodeName(nodes[other]))': a value is defined more than once"
+                    )
                 }
                 if isVisible(name) {
-                    throw DecodeFailure(location: "node '\(nodeName(nodes[i]))' (\(opType(nodes[i])))", reason: "output '\(name)' is already defined as a graph input or initializer (or in an enclosing graph)")
+                    throw DecodeFailure(
+                        location: "node '\(nodeName(nodes[i]))' (\(opType(nodes[i])))",
+                        reason: "output '\(name)' is already defined as a graph input or initializer (or in an enclosing graph)")
                 }
                 producer[name] = i
             }
@@ -25,7 +30,8 @@ struct NodeOrdering {
         // Every read must be defined somewhere.
         for (i, names) in deps.enumerated() {
             for name in names where producer[name] == nil && !isVisible(name) {
-                throw DecodeFailure(location: "node '\(nodeName(nodes[i]))' (\(opType(nodes[i])))", reason: "reads '\(name)', which nothing defines")
+                throw DecodeFailure(
+                    location: "node '\(nodeName(nodes[i]))' (\(opType(nodes[i])))", reason: "reads '\(name)', which nothing defines")
             }
         }
         // Fast path: already in order.
@@ -83,7 +89,9 @@ struct NodeOrdering {
         let g = graph.pointee
         var defined = Set<String>()
         for vi in ProtoReading.array(g.input, count: g.n_input) { if let n = vi?.pointee.name { defined.insert(String(cString: n)) } }
-        for t in ProtoReading.array(g.initializer, count: g.n_initializer) { if let n = t?.pointee.name { defined.insert(String(cString: n)) } }
+        for t in ProtoReading.array(g.initializer, count: g.n_initializer) {
+            if let n = t?.pointee.name { defined.insert(String(cString: n)) }
+        }
         for s in ProtoReading.array(g.sparse_initializer, count: g.n_sparse_initializer) {
             if let n = s?.pointee.values?.pointee.name { defined.insert(String(cString: n)) }
         }

@@ -42,7 +42,8 @@ enum ProtoReading {
         guard count > 0, let fields = whittle_unknown_fields(message) else { return [] }
         return (0..<count).map { i in
             let f = fields[i]
-            return UnknownField(fieldNumber: f.tag, wireType: UInt8(f.wire_type.rawValue), payload: bytes(ProtobufCBinaryData(len: f.len, data: f.data)))
+            return UnknownField(
+                fieldNumber: f.tag, wireType: UInt8(f.wire_type.rawValue), payload: bytes(ProtobufCBinaryData(len: f.len, data: f.data)))
         }
     }
 
@@ -50,7 +51,8 @@ enum ProtoReading {
         ProtoExtras(unknownFields: unknownFields(message))
     }
 
-    static func entries(_ pointer: UnsafeMutablePointer<UnsafeMutablePointer<Onnx__StringStringEntryProto>?>?, count: Int) -> [StringEntry] {
+    static func entries(_ pointer: UnsafeMutablePointer<UnsafeMutablePointer<Onnx__StringStringEntryProto>?>?, count: Int) -> [StringEntry]
+    {
         array(pointer, count: count).compactMap { entry in
             guard let entry else { return nil }
             var extras = extras(entry)

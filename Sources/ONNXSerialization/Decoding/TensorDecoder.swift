@@ -37,24 +37,32 @@ struct TensorDecoder {
                 throw fail("holds \(p.n_string_data) strings, dims \(TensorShape(dims)) need \(count)")
             }
             let strings = ProtoReading.array(p.string_data, count: p.n_string_data).map(ProtoReading.bytes)
-            return Tensor(name: name, dataType: dataType, dims: dims, storage: .strings(strings), encoding: .typedFields, docString: docString, extras: extras)
+            return Tensor(
+                name: name, dataType: dataType, dims: dims, storage: .strings(strings), encoding: .typedFields, docString: docString,
+                extras: extras)
         }
         guard let byteCount = dataType.packedByteCount(elements: count) else {
             throw fail("dims \(TensorShape(dims)) of \(dataType.name) overflow a 64-bit byte count")
         }
         if location == 1 {
             let storage = try external(entries: entries, byteCount: byteCount, label: label)
-            return Tensor(name: name, dataType: dataType, dims: dims, storage: storage, encoding: .external, docString: docString, externalDataEntries: entries, extras: extras)
+            return Tensor(
+                name: name, dataType: dataType, dims: dims, storage: storage, encoding: .external, docString: docString,
+                externalDataEntries: entries, extras: extras)
         }
         if p.has_raw_data != 0 {
             guard Int64(p.raw_data.len) == byteCount else {
                 throw fail("raw_data holds \(p.raw_data.len) bytes but \(dataType.name)\(TensorShape(dims)) needs \(byteCount)")
             }
             let bytes = UnsafeRawBufferPointer(start: p.raw_data.data, count: p.raw_data.len)
-            return Tensor(name: name, dataType: dataType, dims: dims, storage: .bytes(TensorBuffer(borrowing: bytes, owner: owner)), encoding: .raw, docString: docString, externalDataEntries: entries, extras: extras)
+            return Tensor(
+                name: name, dataType: dataType, dims: dims, storage: .bytes(TensorBuffer(borrowing: bytes, owner: owner)), encoding: .raw,
+                docString: docString, externalDataEntries: entries, extras: extras)
         }
         let buffer = try TypedFieldCodec.decode(p, dataType: dataType, count: Int(count), byteCount: Int(byteCount), label: label)
-        return Tensor(name: name, dataType: dataType, dims: dims, storage: .bytes(buffer), encoding: .typedFields, docString: docString, externalDataEntries: entries, extras: extras)
+        return Tensor(
+            name: name, dataType: dataType, dims: dims, storage: .bytes(buffer), encoding: .typedFields, docString: docString,
+            externalDataEntries: entries, extras: extras)
     }
 
     private func external(entries: [StringEntry], byteCount: Int64, label: String) throws -> TensorStorage {
@@ -66,10 +74,14 @@ struct TensorDecoder {
             switch entry.key {
             case "location": location = entry.value
             case "offset":
-                guard let v = Int64(entry.value), v >= 0 else { throw fail("external data offset '\(entry.value)' is not a non-negative integer") }
+                guard let v = Int64(entry.value), v >= 0 else {
+                    throw fail("external data offset '\(entry.value)' is not a non-negative integer")
+                }
                 offset = v
             case "length":
-                guard let v = Int64(entry.value), v >= 0 else { throw fail("external data length '\(entry.value)' is not a non-negative integer") }
+                guard let v = Int64(entry.value), v >= 0 else {
+                    throw fail("external data length '\(entry.value)' is not a non-negative integer")
+                }
                 length = v
             default: break
             }
@@ -78,7 +90,9 @@ struct TensorDecoder {
         guard let modelFolder else { throw fail("is stored externally but the model was not read from a file") }
         let tensorName = label
         let url: URL
-        do { url = try ExternalDataLocation.resolve(location, modelFolder: modelFolder, tensor: tensorName) } catch let failure as DecodeFailure {
+        do { url = try ExternalDataLocation.resolve(location, modelFolder: modelFolder, tensor: tensorName) } catch let failure
+            as DecodeFailure
+        {
             throw DecodeFailure(location: label, reason: failure.reason)
         }
         let file = try externalFiles.open(url)

@@ -57,7 +57,9 @@ enum TypeDecoder {
     }
 
     /// A `ValueInfoProto`'s name, type, doc string and extras.
-    static func valueInfo(_ proto: UnsafePointer<Onnx__ValueInfoProto>) -> (name: String, type: ValueType?, doc: String, extras: ProtoExtras) {
+    static func valueInfo(_ proto: UnsafePointer<Onnx__ValueInfoProto>) -> (
+        name: String, type: ValueType?, doc: String, extras: ProtoExtras
+    ) {
         var extras = ProtoReading.extras(proto)
         let name = ProtoReading.string(proto.pointee.name, field: 1, &extras)
         let doc = ProtoReading.string(proto.pointee.doc_string, field: 3, &extras)

@@ -59,7 +59,8 @@ final class EncodeArena {
     /// Borrows `buffer`'s bytes for the lifetime of this arena.
     func borrow(_ buffer: TensorBuffer) -> ProtobufCBinaryData {
         retained.append(buffer)
-        return ProtobufCBinaryData(len: buffer.count, data: UnsafeMutablePointer(mutating: buffer.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)))
+        return ProtobufCBinaryData(
+            len: buffer.count, data: UnsafeMutablePointer(mutating: buffer.bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)))
     }
 
     /// Attaches the unknown fields of `extras` to a protobuf-c message.
@@ -68,13 +69,16 @@ final class EncodeArena {
         let fields = allocate(ProtobufCMessageUnknownField.self, count: extras.unknownFields.count)
         for (i, f) in extras.unknownFields.enumerated() {
             let data = binary(f.payload)
-            fields[i] = ProtobufCMessageUnknownField(tag: f.fieldNumber, wire_type: ProtobufCWireType(rawValue: UInt32(f.wireType)), len: data.len, data: data.data)
+            fields[i] = ProtobufCMessageUnknownField(
+                tag: f.fieldNumber, wire_type: ProtobufCWireType(rawValue: UInt32(f.wireType)), len: data.len, data: data.data)
         }
         whittle_set_unknown_fields(message, extras.unknownFields.count, fields)
     }
 
     /// An array of message pointers built by `make`.
-    func messages<S, T>(_ items: [S], _ make: (S) throws -> UnsafeMutablePointer<T>) rethrows -> (Int, UnsafeMutablePointer<UnsafeMutablePointer<T>?>?) {
+    func messages<S, T>(_ items: [S], _ make: (S) throws -> UnsafeMutablePointer<T>) rethrows -> (
+        Int, UnsafeMutablePointer<UnsafeMutablePointer<T>?>?
+    ) {
         guard !items.isEmpty else { return (0, nil) }
         let p = allocate(UnsafeMutablePointer<T>?.self, count: items.count)
         for (i, item) in items.enumerated() { p[i] = try make(item) }

@@ -25,7 +25,9 @@ struct GraphEncoder {
         (p.pointee.n_sparse_initializer, p.pointee.sparse_initializer) = try arena.messages(graph.sparseInitializers) { value in
             try tensors.encode(sparse: value.sparseInitializer!)
         }
-        (p.pointee.n_input, p.pointee.input) = arena.messages(graph.inputs) { types.valueInfo($0, type: $0.type ?? ($0.isInitializer ? nil : $0.inferredType)) }
+        (p.pointee.n_input, p.pointee.input) = arena.messages(graph.inputs) {
+            types.valueInfo($0, type: $0.type ?? ($0.isInitializer ? nil : $0.inferredType))
+        }
         (p.pointee.n_output, p.pointee.output) = arena.messages(graph.outputs) { types.valueInfo($0, type: $0.type ?? $0.inferredType) }
         var annotated = graph.valueInfo
         if annotateInferredTypes {
@@ -40,7 +42,8 @@ struct GraphEncoder {
         (p.pointee.n_quantization_annotation, p.pointee.quantization_annotation) = arena.messages(graph.quantizationAnnotations) { a in
             let ap = arena.message(onnx__tensor_annotation__init)
             ap.pointee.tensor_name = arena.optionalString(a.tensorName, field: 1, a.extras)
-            (ap.pointee.n_quant_parameter_tensor_names, ap.pointee.quant_parameter_tensor_names) = arena.messages(a.parameters, tensors.entry)
+            (ap.pointee.n_quant_parameter_tensor_names, ap.pointee.quant_parameter_tensor_names) = arena.messages(
+                a.parameters, tensors.entry)
             arena.attachUnknownFields(a.extras, to: ap)
             return ap
         }

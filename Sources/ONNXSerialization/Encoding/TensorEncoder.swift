@@ -37,7 +37,8 @@ struct TensorEncoder {
         }
         let buffer = try tensor.buffer()
         if tensor.encoding == .typedFields {
-            TypedFieldCodec.encode(buffer.bytes, dataType: tensor.dataType, count: Int(tensor.elementCount ?? 0), into: &p.pointee, arena: arena)
+            TypedFieldCodec.encode(
+                buffer.bytes, dataType: tensor.dataType, count: Int(tensor.elementCount ?? 0), into: &p.pointee, arena: arena)
         } else {
             p.pointee.has_raw_data = 1
             p.pointee.raw_data = arena.borrow(buffer)

@@ -33,14 +33,19 @@ final class ExternalDataWriter {
         switch tensor.storage {
         case .external(let source):
             try source.forEachChunk(maxChunk: Self.chunkSize) { chunk in
-                try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: chunk.baseAddress!), count: chunk.count, deallocator: .none))
+                try handle.write(
+                    contentsOf: Data(
+                        bytesNoCopy: UnsafeMutableRawPointer(mutating: chunk.baseAddress!), count: chunk.count, deallocator: .none))
             }
         case .bytes(let buffer):
             if buffer.count > 0 {
-                try handle.write(contentsOf: Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: buffer.bytes.baseAddress!), count: buffer.count, deallocator: .none))
+                try handle.write(
+                    contentsOf: Data(
+                        bytesNoCopy: UnsafeMutableRawPointer(mutating: buffer.bytes.baseAddress!), count: buffer.count, deallocator: .none))
             }
         case .strings:
-            throw SerializationError.unsupported(file: location, location: "tensor '\(tensor.name)'", reason: "string tensors cannot be stored as external data")
+            throw SerializationError.unsupported(
+                file: location, location: "tensor '\(tensor.name)'", reason: "string tensors cannot be stored as external data")
         }
         offset = start + length
         tensorCount += 1

@@ -26,7 +26,8 @@ final class MappedRegion: @unchecked Sendable {
         let total = length + slack
         let pointer = mmap(nil, total, PROT_READ, MAP_PRIVATE, fd, off_t(alignedOffset))
         guard let pointer, pointer != MAP_FAILED else {
-            throw SerializationError.io(file: path, reason: "cannot map \(length) bytes at offset \(offset): \(String(cString: strerror(errno)))")
+            throw SerializationError.io(
+                file: path, reason: "cannot map \(length) bytes at offset \(offset): \(String(cString: strerror(errno)))")
         }
         mapping = pointer
         mappingLength = total

@@ -35,7 +35,8 @@ enum NumpyFormat {
         let code = descr.trimmingCharacters(in: CharacterSet(charactersIn: "<>|="))
         guard let dataType = descriptors.first(where: { $0.0 == code })?.1 else { throw fail("unsupported dtype '\(descr)'") }
         guard let shapeText = tuple("shape", in: header) else { throw fail("no 'shape' in header") }
-        let dims = try shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { s -> Int64 in
+        let dims = try shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
+            s -> Int64 in
             guard let v = Int64(s), v >= 0 else { throw fail("bad dimension '\(s)'") }
             return v
         }
@@ -44,7 +45,9 @@ enum NumpyFormat {
         }
         let payloadStart = headerStart + headerLength
         guard Int64(data.count - payloadStart) == byteCount else {
-            throw SerializationError.invalid(file: file, location: "npy data", reason: "holds \(data.count - payloadStart) bytes, shape \(dims) of \(dataType.name) needs \(byteCount)")
+            throw SerializationError.invalid(
+                file: file, location: "npy data",
+                reason: "holds \(data.count - payloadStart) bytes, shape \(dims) of \(dataType.name) needs \(byteCount)")
         }
         let buffer = data[payloadStart...].withUnsafeBytes { TensorBuffer(copying: $0) }
         return Tensor(dataType: dataType, dims: dims, storage: .bytes(buffer))
@@ -52,7 +55,8 @@ enum NumpyFormat {
 
     static func write(_ tensor: Tensor) throws -> Data {
         guard let code = descriptors.first(where: { $0.1 == tensor.dataType })?.0 else {
-            throw SerializationError.unsupported(file: tensor.name, location: "npy", reason: "\(tensor.dataType.name) cannot be written as .npy")
+            throw SerializationError.unsupported(
+                file: tensor.name, location: "npy", reason: "\(tensor.dataType.name) cannot be written as .npy")
         }
         let prefix = code.hasSuffix("1") && code != "c16" ? "|" : "<"
         let shape = tensor.dims.count == 1 ? "(\(tensor.dims[0]),)" : "(" + tensor.dims.map(String.init).joined(separator: ", ") + ")"

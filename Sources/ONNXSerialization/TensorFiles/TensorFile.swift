@@ -23,12 +23,15 @@ public enum TensorFile {
         switch url.pathExtension.lowercased() {
         case "npy": data = try NumpyFormat.write(tensor)
         case "pb": data = try serializeTensorProto(tensor)
-        default: throw SerializationError.io(file: url.displayPath, reason: "unknown tensor file type '.\(url.pathExtension)': use .pb or .npy")
+        default:
+            throw SerializationError.io(file: url.displayPath, reason: "unknown tensor file type '.\(url.pathExtension)': use .pb or .npy")
         }
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
             try data.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else { throw SerializationError.io(file: url.displayPath, reason: "cannot move into place") }
+            guard rename(temporary.path, url.path) == 0 else {
+                throw SerializationError.io(file: url.displayPath, reason: "cannot move into place")
+            }
         } catch let error as SerializationError {
             try? FileManager.default.removeItem(at: temporary)
             throw error
@@ -106,7 +109,8 @@ public struct DataFolder {
             return Sample(folder: folder, inputs: numbered("input_"), expectedOutputs: numbered("output_"))
         }
         if samples.allSatisfy({ $0.inputs.isEmpty }) {
-            throw SerializationError.io(file: url.displayPath, reason: "holds no input_K.pb or input_K.npy files (expected DIR/test_data_set_N/input_K.pb)")
+            throw SerializationError.io(
+                file: url.displayPath, reason: "holds no input_K.pb or input_K.npy files (expected DIR/test_data_set_N/input_K.pb)")
         }
     }
 

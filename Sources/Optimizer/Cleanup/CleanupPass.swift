@@ -6,7 +6,7 @@ public struct CleanupPass: GraphPass {
     public static let name = "cleanup"
     public static let summary = "Run every cleanup pass to a fixed point."
     public static let optionSpecs = [
-        PassOptionSpec("max-rounds", .int(1...100), default: "10", "Rounds at most before stopping."),
+        PassOptionSpec("max-rounds", .int(1...100), default: "10", "Rounds at most before stopping.")
     ]
     /// The passes cleanup runs, in order.
     static let members: [PassEntry] = [
@@ -25,7 +25,8 @@ public struct CleanupPass: GraphPass {
             for member in Self.members {
                 let pass = try member.instantiate()
                 let sub = try PassManager.runOne(
-                    pass, step: PipelineStep(pass: member.name), on: context.model, history: history, verifyEach: PassManager.verifyEachByDefault, log: context.log)
+                    pass, step: PipelineStep(pass: member.name), on: context.model, history: history,
+                    verifyEach: PassManager.verifyEachByDefault, log: context.log)
                 history.append(member.name)
                 changed = changed || sub.modified
                 report.changes += sub.changes

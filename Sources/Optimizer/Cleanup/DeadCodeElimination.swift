@@ -11,7 +11,7 @@ public struct DeadCodeElimination: GraphPass {
     public static let name = "dead-code"
     public static let summary = "Remove nodes, initializers and inputs that nothing reads."
     public static let optionSpecs = [
-        PassOptionSpec("keep-inputs", .bool, default: "false", "Keep unused graph inputs (they are part of the model's interface)."),
+        PassOptionSpec("keep-inputs", .bool, default: "false", "Keep unused graph inputs (they are part of the model's interface).")
     ]
     let keepInputs: Bool
 

@@ -36,7 +36,8 @@ public struct IdentityElimination: GraphPass {
                 if output.isGraphOutput {
                     let renameable = input.producer != nil && input.graph === graph && !input.isGraphOutput
                     guard renameable else {
-                        report.skip(label, "its output '\(output.name)' is a graph output and its input '\(input.name)' cannot take that name")
+                        report.skip(
+                            label, "its output '\(output.name)' is a graph output and its input '\(input.name)' cannot take that name")
                         continue
                     }
                     let publicName = output.name

@@ -51,7 +51,9 @@ public struct PassManager {
     }
 
     /// Runs one pass with the bookkeeping every pass gets.
-    static func runOne(_ pass: any GraphPass, step: PipelineStep, on model: Model, history: [String], verifyEach: Bool, log: @escaping (String) -> Void) throws -> PassReport {
+    static func runOne(
+        _ pass: any GraphPass, step: PipelineStep, on model: Model, history: [String], verifyEach: Bool, log: @escaping (String) -> Void
+    ) throws -> PassReport {
         let name = type(of: pass).name
         let before = ModelCounts(model: model)
         let fingerprint = ModelFingerprint.of(model)

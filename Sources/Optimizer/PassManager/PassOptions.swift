@@ -47,7 +47,8 @@ public struct PassOptions: Sendable {
         for (key, value) in values {
             guard let spec = self.specs[key] else {
                 let known = specs.map(\.name).sorted().joined(separator: ", ")
-                throw PassError.invalidOptions(pass: passName, reason: "unknown option '\(key)'" + (known.isEmpty ? " (it takes none)" : "; it takes: \(known)"))
+                throw PassError.invalidOptions(
+                    pass: passName, reason: "unknown option '\(key)'" + (known.isEmpty ? " (it takes none)" : "; it takes: \(known)"))
             }
             try Self.validate(value, spec, passName)
         }
@@ -99,7 +100,8 @@ public enum PassError: Error, CustomStringConvertible {
         case .failed(let pass, let after, let reason):
             return "pass '\(pass)'\(after.isEmpty ? "" : " (after \(after.joined(separator: ", ")))") failed: \(reason)"
         case .verificationFailed(let pass, let after, let problems):
-            return "pass '\(pass)'\(after.isEmpty ? "" : " (after \(after.joined(separator: ", ")))") left a graph that does not verify: \(problems.prefix(5).joined(separator: "; "))"
+            return
+                "pass '\(pass)'\(after.isEmpty ? "" : " (after \(after.joined(separator: ", ")))") left a graph that does not verify: \(problems.prefix(5).joined(separator: "; "))"
         }
     }
 }

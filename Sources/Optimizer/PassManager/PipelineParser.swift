@@ -18,23 +18,31 @@ public enum PipelineParser {
         while true {
             skipSpaces()
             let nameStart = i
-            while i < text.endIndex && (text[i].isLetter || text[i].isNumber || text[i] == "-" || text[i] == "_") { i = text.index(after: i) }
+            while i < text.endIndex && (text[i].isLetter || text[i].isNumber || text[i] == "-" || text[i] == "_") {
+                i = text.index(after: i)
+            }
             let name = String(text[nameStart..<i])
             guard !name.isEmpty else {
-                throw PassError.invalidPipeline(i < text.endIndex ? "expected a pass name at '\(text[i...])'" : "expected a pass name at the end of '\(text)'")
+                throw PassError.invalidPipeline(
+                    i < text.endIndex ? "expected a pass name at '\(text[i...])'" : "expected a pass name at the end of '\(text)'")
             }
             var options: [String: String] = [:]
             skipSpaces()
             if i < text.endIndex && text[i] == "{" {
                 i = text.index(after: i)
-                guard let close = text[i...].firstIndex(of: "}") else { throw PassError.invalidPipeline("'{' after '\(name)' is never closed") }
+                guard let close = text[i...].firstIndex(of: "}") else {
+                    throw PassError.invalidPipeline("'{' after '\(name)' is never closed")
+                }
                 let body = text[i..<close]
                 for item in body.split(separator: ",") {
                     let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
                     guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                        throw PassError.invalidPipeline("option '\(item.trimmingCharacters(in: .whitespaces))' of '\(name)' must be key=value")
+                        throw PassError.invalidPipeline(
+                            "option '\(item.trimmingCharacters(in: .whitespaces))' of '\(name)' must be key=value")
                     }
-                    guard options[parts[0]] == nil else { throw PassError.invalidPipeline("option '\(parts[0])' of '\(name)' is given twice") }
+                    guard options[parts[0]] == nil else {
+                        throw PassError.invalidPipeline("option '\(parts[0])' of '\(name)' is given twice")
+                    }
                     options[parts[0]] = parts[1]
                 }
                 i = text.index(after: close)

@@ -13,7 +13,9 @@ public struct Recipe: Decodable, Sendable {
 
     public static func load(_ url: URL) throws -> Recipe {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw PassError.invalidPipeline("cannot read recipe \(url.path): \(error.localizedDescription)") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw PassError.invalidPipeline("cannot read recipe \(url.path): \(error.localizedDescription)")
+        }
         do { return try JSONDecoder().decode(Recipe.self, from: data) } catch let error as PassError { throw error } catch {
             throw PassError.invalidPipeline("recipe \(url.path) is not valid JSON for Schemas/recipe.schema.json: \(error)")
         }
@@ -58,7 +60,8 @@ public struct Recipe: Decodable, Sendable {
 
     private static func rejectUnknown(_ keys: [AnyKey], allowed: [String], at place: String) throws {
         if let bad = keys.first(where: { !allowed.contains($0.stringValue) }) {
-            throw PassError.invalidPipeline("unknown key '\(bad.stringValue)' in \(place); allowed: \(allowed.sorted().joined(separator: ", "))")
+            throw PassError.invalidPipeline(
+                "unknown key '\(bad.stringValue)' in \(place); allowed: \(allowed.sorted().joined(separator: ", "))")
         }
     }
 }

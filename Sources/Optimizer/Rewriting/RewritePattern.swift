@@ -65,8 +65,13 @@ public final class Rewriter {
     }
 
     @discardableResult
-    public func addNode(opType: String, domain: String = "", baseName: String, attributes: [Attribute] = [], inputs: [Value?], outputCount: Int = 1, before anchor: Node) -> Node {
-        let node = graph.addNode(opType: opType, domain: domain, baseName: baseName, attributes: attributes, inputs: inputs, outputCount: outputCount, before: anchor)
+    public func addNode(
+        opType: String, domain: String = "", baseName: String, attributes: [Attribute] = [], inputs: [Value?], outputCount: Int = 1,
+        before anchor: Node
+    ) -> Node {
+        let node = graph.addNode(
+            opType: opType, domain: domain, baseName: baseName, attributes: attributes, inputs: inputs, outputCount: outputCount,
+            before: anchor)
         node.origin = patternName
         created.append(node)
         return node
