@@ -4,4 +4,5 @@ let allFamilies: [[KernelDescriptor]] = [
     ControlFlowKernels.kernels,
     QuantizationKernels.kernels,
     QuantizationKernels.matmulKernels,
+    RecurrentKernels.kernels,
 ]
