@@ -5,4 +5,5 @@ let allFamilies: [[KernelDescriptor]] = [
     QuantizationKernels.kernels,
     QuantizationKernels.matmulKernels,
     RecurrentKernels.kernels,
+    MicrosoftContribKernels.kernels,
 ]
