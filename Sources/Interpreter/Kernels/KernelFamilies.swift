@@ -4,6 +4,7 @@ let allFamilies: [[KernelDescriptor]] = [
     ControlFlowKernels.kernels,
     QuantizationKernels.kernels,
     QuantizationKernels.matmulKernels,
+    QuantizationKernels.convKernels,
     RecurrentKernels.kernels,
     MicrosoftContribKernels.kernels,
 ]
