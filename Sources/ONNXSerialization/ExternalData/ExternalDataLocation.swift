@@ -8,7 +8,8 @@ enum ExternalDataLocation {
             DecodeFailure(location: "tensor '\(tensor)'", reason: "external data location '\(location)' \(why)")
         }
         if location.isEmpty { throw refuse("is empty") }
-        if location.hasPrefix("/") || location.hasPrefix("\\") || location.contains(":") {
+        let isDrivePath = location.count >= 2 && location.first!.isLetter && location.dropFirst().first == ":"
+        if location.hasPrefix("/") || location.hasPrefix("\\") || isDrivePath {
             throw refuse("is an absolute path, outside the model's folder")
         }
         let components = location.split(whereSeparator: { $0 == "/" || $0 == "\\" })
