@@ -75,8 +75,8 @@ struct PlanCompiler {
             if v.isGraphInput { defaults[slot(v)] = runtime } else { constants.append((slot(v), runtime)) }
         }
         for v in graph.sparseInitializers {
-            throw InterpreterError.invalidNode(
-                node: v.name, op: "sparse_initializer", reason: "sparse initializers are not supported by the interpreter")
+            guard let sparse = v.sparseInitializer else { continue }
+            constants.append((slot(v), try SparseDensifier.dense(sparse, name: v.name)))
         }
         var captured: [(slot: Int, value: Value)] = []
         var steps: [(node: Node, kernel: any Kernel, inputs: [Int?], outputs: [Int?])] = []
