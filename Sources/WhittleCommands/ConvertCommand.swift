@@ -46,7 +46,7 @@ struct ConvertCommand: ParsableCommand {
         if externalData { options.externalData = .external(threshold: sizeThreshold) }
         if inlineData { options.externalData = .inline }
         options.annotateInferredTypes = annotateShapes
-        // SHAPES-TODO
+        if annotateShapes { ShapeInference().run(on: loaded) }
         do {
             try ModelWriter.save(loaded, to: URL(fileURLWithPath: output), options: options)
         } catch let error as SerializationError {

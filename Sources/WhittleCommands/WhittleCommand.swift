@@ -14,7 +14,7 @@ public struct WhittleCommand: ParsableCommand {
             """,
         version: WhittleVersion.string,
         subcommands: [
-            CheckCommand.self, ConvertCommand.self, RunCommand.self, CompareCommand.self, BenchCommand.self, OptimizeCommand.self,
+            InspectCommand.self, CheckCommand.self, ConvertCommand.self, RunCommand.self, CompareCommand.self, BenchCommand.self, OptimizeCommand.self,
             PassesCommand.self, DiffCommand.self,
         ]
     )
