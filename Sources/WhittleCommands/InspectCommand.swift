@@ -2,17 +2,63 @@ import ArgumentParser
 import Foundation
 import ONNXIR
 
+/// A dimension in JSON: a number when known, the symbol's name when symbolic, null when unknown.
+enum JSONDimension: Codable, Equatable, CustomStringConvertible {
+    case value(Int64)
+    case symbol(String)
+    case unknown
+
+    init(_ d: Dimension) {
+        switch d {
+        case .value(let v): self = .value(v)
+        case .symbol(let s): self = .symbol(s)
+        case .unknown: self = .unknown
+        }
+    }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() {
+            self = .unknown
+        } else if let v = try? c.decode(Int64.self) {
+            self = .value(v)
+        } else {
+            self = .symbol(try c.decode(String.self))
+        }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .value(let v): try c.encode(v)
+        case .symbol(let s): try c.encode(s)
+        case .unknown: try c.encodeNil()
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .value(let v): "\(v)"
+        case .symbol(let s): s
+        case .unknown: "?"
+        }
+    }
+
+    var isKnown: Bool { if case .value = self { true } else { false } }
+}
+
 /// The summary `whittle inspect` prints (JSON keys are part of the CLI contract).
 struct ModelSummary: Codable {
     struct IO: Codable {
         var name: String
         var dtype: String
-        var shape: [String]?
+        /// Known dims as numbers, symbolic dims as their names, unknown as null; null when the rank is unknown.
+        var shape: [JSONDimension]?
     }
     struct Layer: Codable {
         var name: String
         var op: String
-        var outputShape: [String]?
+        var outputShape: [JSONDimension]?
         var parameters: Int64
         var macs: Int64?
     }
@@ -43,7 +89,7 @@ struct ModelSummary: Codable {
             let type = v.knownType
             return IO(
                 name: v.name, dtype: type?.elementType?.name ?? type?.description ?? "?",
-                shape: type?.shape.map { $0.dimensions.map(\.description) })
+                shape: type?.shape.map { $0.dimensions.map(JSONDimension.init) })
         }
         inputs = model.graph.inputs.filter { !$0.isInitializer }.map(io)
         outputs = model.graph.outputs.map(io)
@@ -58,7 +104,7 @@ struct ModelSummary: Codable {
         if includeLayers {
             layers = statistics.layers.map {
                 Layer(
-                    name: $0.name, op: $0.op, outputShape: $0.outputShape.map { $0.dimensions.map(\.description) },
+                    name: $0.name, op: $0.op, outputShape: $0.outputShape.map { $0.dimensions.map(JSONDimension.init) },
                     parameters: $0.parameters, macs: $0.macs)
             }
         }
@@ -116,7 +162,7 @@ struct InspectCommand: ParsableCommand {
                     separator: ", "))
         lines.append("parameters: \(grouped(s.parameters)) (\(bytes(s.initializerBytes)) of initializers)")
         lines.append(
-            "MACs: \(s.macs.map { grouped($0) + (s.inputs.contains { $0.shape?.contains { Int($0) == nil } ?? false } ? " (symbolic dims taken as 1)" : "") } ?? "unknown (some Conv/Gemm/MatMul shapes could not be inferred)")"
+            "MACs: \(s.macs.map { grouped($0) + (s.inputs.contains { $0.shape?.contains { !$0.isKnown } ?? false } ? " (symbolic dims taken as 1)" : "") } ?? "unknown (some Conv/Gemm/MatMul shapes could not be inferred)")"
         )
         lines.append("file size: \(bytes(s.sizeBytes))")
         if !s.functions.isEmpty { lines.append("functions: \(s.functions.joined(separator: ", "))") }
