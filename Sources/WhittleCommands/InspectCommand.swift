@@ -8,7 +8,7 @@ enum JSONDimension: Codable, Equatable, CustomStringConvertible {
     case symbol(String)
     case unknown
 
-    init(_ d: Dimension) {
+    init(_ d: ONNXIR.Dimension) {
         switch d {
         case .value(let v): self = .value(v)
         case .symbol(let s): self = .symbol(s)
@@ -78,6 +78,31 @@ struct ModelSummary: Codable {
     var sizeBytes: Int64
     var functions: [String]
     var layers: [Layer]?
+
+    enum CodingKeys: String, CodingKey {
+        case file, irVersion, opsets, producer, inputs, outputs, nodeCount, subgraphNodeCount, opCounts, parameters, initializerBytes, macs, sizeBytes,
+            functions, layers
+    }
+
+    /// `macs` is written as null when unknown (scripts rely on the key being there).
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(file, forKey: .file)
+        try c.encode(irVersion, forKey: .irVersion)
+        try c.encode(opsets, forKey: .opsets)
+        try c.encode(producer, forKey: .producer)
+        try c.encode(inputs, forKey: .inputs)
+        try c.encode(outputs, forKey: .outputs)
+        try c.encode(nodeCount, forKey: .nodeCount)
+        try c.encode(subgraphNodeCount, forKey: .subgraphNodeCount)
+        try c.encode(opCounts, forKey: .opCounts)
+        try c.encode(parameters, forKey: .parameters)
+        try c.encode(initializerBytes, forKey: .initializerBytes)
+        try c.encode(macs, forKey: .macs)
+        try c.encode(sizeBytes, forKey: .sizeBytes)
+        try c.encode(functions, forKey: .functions)
+        try c.encodeIfPresent(layers, forKey: .layers)
+    }
 
     init(model: Model, file: String, sizeBytes: Int64, statistics: ModelStatistics, includeLayers: Bool) {
         self.file = file
@@ -149,7 +174,7 @@ struct InspectCommand: ParsableCommand {
             "\(s.file): ONNX IR \(s.irVersion), opsets \(s.opsets.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))\(s.producer.isEmpty ? "" : ", from \(s.producer)")"
         )
         func io(_ x: ModelSummary.IO) -> String {
-            "  \(x.name): \(x.dtype)\(x.shape.map { "[" + $0.joined(separator: ", ") + "]" } ?? "[?]")"
+            "  \(x.name): \(x.dtype)\(dims(x.shape))"
         }
         lines.append("inputs:")
         lines += s.inputs.map(io)
@@ -170,7 +195,7 @@ struct InspectCommand: ParsableCommand {
             lines.append("layers:")
             for l in layers {
                 lines.append(
-                    "  \(l.name) (\(l.op)) -> \(l.outputShape.map { "[" + $0.joined(separator: ", ") + "]" } ?? "?"), params \(grouped(l.parameters)), MACs \(l.macs.map(grouped) ?? "?")"
+                    "  \(l.name) (\(l.op)) -> \(l.outputShape == nil ? "?" : dims(l.outputShape)), params \(grouped(l.parameters)), MACs \(l.macs.map(grouped) ?? "?")"
                 )
             }
         }
