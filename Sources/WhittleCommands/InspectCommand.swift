@@ -170,6 +170,7 @@ struct InspectCommand: ParsableCommand {
 
     static func text(_ s: ModelSummary) -> String {
         var lines: [String] = []
+        func dims(_ d: [JSONDimension]?) -> String { d.map { "[" + $0.map(\.description).joined(separator: ", ") + "]" } ?? "[?]" }
         lines.append(
             "\(s.file): ONNX IR \(s.irVersion), opsets \(s.opsets.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))\(s.producer.isEmpty ? "" : ", from \(s.producer)")"
         )
