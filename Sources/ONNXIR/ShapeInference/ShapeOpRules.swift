@@ -44,11 +44,16 @@ enum ShapeOpRules {
                 for d in out.enumerated().filter({ $0.offset != minus }).map(\.element) {
                     if let j = remaining.firstIndex(of: d) { remaining.remove(at: j) } else { unmatched.append(d) }
                 }
-                if unmatched.isEmpty && remaining.count == 1 {
+                let symbolic = remaining.filter { $0.value == nil }
+                let known = DimensionMath.product(remaining.filter { $0.value != nil }).value ?? 1
+                if let q = DimensionMath.product(unmatched).value, q > 0 {
+                    if symbolic.isEmpty, known % q == 0 {
+                        out[minus] = .value(known / q)
+                    } else if symbolic.count == 1, known == q, case .symbol = symbolic[0] {
+                        out[minus] = symbolic[0]
+                    }
+                } else if unmatched.isEmpty && remaining.count == 1 {
                     out[minus] = remaining[0]
-                } else if let p = DimensionMath.product(remaining).value, let q = DimensionMath.product(unmatched).value, q > 0, p % q == 0
-                {
-                    out[minus] = .value(p / q)
                 }
             }
         }
