@@ -16,7 +16,7 @@ public struct ShapeInference {
         for node in graph.nodes {
             for sub in node.subgraphs { infer(sub, &state) }
             let context = NodeContext(node: node, opset: state.opset(for: node.normalizedDomain), state: state)
-            let results = OpShapeRules.infer(context)
+            let results = state.model.function(for: node).map { functionCall(node, $0, &state) } ?? OpShapeRules.infer(context)
             for (i, output) in node.outputs.enumerated() {
                 guard let output, i < results.types.count, let type = results.types[i] else { continue }
                 output.inferredType = type
@@ -26,6 +26,15 @@ public struct ShapeInference {
                 state.knownValues[ObjectIdentifier(output)] = value
             }
         }
+    }
+}
+
+extension ShapeInference {
+    /// A call to a model-local function: the body is inferred with the call's input types.
+    func functionCall(_ node: Node, _ function: Function, _ state: inout InferenceState) -> RuleResult {
+        for (formal, actual) in zip(function.body.inputs, node.inputs) { formal.inferredType = actual?.knownType }
+        infer(function.body, &state)
+        return RuleResult(types: function.body.outputs.map(\.knownType))
     }
 }
 
