@@ -80,7 +80,8 @@ struct ModelSummary: Codable {
     var layers: [Layer]?
 
     enum CodingKeys: String, CodingKey {
-        case file, irVersion, opsets, producer, inputs, outputs, nodeCount, subgraphNodeCount, opCounts, parameters, initializerBytes, macs, sizeBytes,
+        case file, irVersion, opsets, producer, inputs, outputs, nodeCount, subgraphNodeCount, opCounts, parameters, initializerBytes, macs,
+            sizeBytes,
             functions, layers
     }
 

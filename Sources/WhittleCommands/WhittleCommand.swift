@@ -14,7 +14,8 @@ public struct WhittleCommand: ParsableCommand {
             """,
         version: WhittleVersion.string,
         subcommands: [
-            InspectCommand.self, CheckCommand.self, ConvertCommand.self, RunCommand.self, CompareCommand.self, BenchCommand.self, OptimizeCommand.self,
+            InspectCommand.self, CheckCommand.self, ConvertCommand.self, RunCommand.self, CompareCommand.self, BenchCommand.self,
+            OptimizeCommand.self,
             PassesCommand.self, DiffCommand.self,
         ]
     )
