@@ -24,7 +24,7 @@ import TestSupport
         #expect(Verifier().problems(in: b.model()).isEmpty)
     }
 
-    @Test func cloneOnWriteGivesOneUserItsOwnWeight() {
+    @Test func cloneOnWriteGivesOneUserItsOwnWeight() throws {
         let b = GraphBuilder()
         let x = b.input("x", .float, [.value(1), .value(2)])
         let w = b.weight("w", [2, 2])
@@ -47,7 +47,7 @@ import TestSupport
         let consumer = a.uses[0].node
         b.graph.move(consumer, before: a.producer!)
         let problems = Verifier().problems(in: b.model())
-        #expect(problems.contains { $0.contains("'c'") && $0.contains("Neg") && $0.contains("'a_out'") || $0.contains("reads") })
+        #expect(problems == ["node 'c' (Neg) reads 'a_out', which is not defined before it"])
     }
 
     @Test func freshNamesNeverCollide() {
