@@ -9,8 +9,9 @@ import ONNXIR
 /// checked before anything is allocated from it.
 public enum ModelLoader {
     /// Loads the model at `url`. External data resolves against the model's folder.
-    public static func load(contentsOf url: URL) throws -> Model {
-        let path = url.displayPath
+    /// `displayName` is how messages name the file (default: its path).
+    public static func load(contentsOf url: URL, displayName: String? = nil) throws -> Model {
+        let path = displayName ?? url.displayPath
         let file = try OpenFile(path: url.path)
         guard file.size > 0 else { throw SerializationError.unparsable(file: path, reason: "the file is empty") }
         let region = try file.map(offset: 0, length: Int(file.size))

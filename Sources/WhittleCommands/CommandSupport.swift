@@ -19,7 +19,7 @@ enum CommandSupport {
             throw CommandFailure("\(path): no such file")
         }
         do {
-            return try ModelLoader.load(contentsOf: url)
+            return try ModelLoader.load(contentsOf: url, displayName: path)
         } catch let error as SerializationError {
             throw CommandFailure(error.description)
         } catch let error as IRError {
@@ -50,7 +50,7 @@ extension CommandSupport {
         do {
             return try Session(model: model, options: .init(threads: threads, memoryCapBytes: memoryCap))
         } catch let error as InterpreterError {
-            throw CommandFailure("\(model.sourceURL?.path ?? "model"): \(error.description)")
+            throw CommandFailure("\(model.sourceURL?.relativePath ?? "model"): \(error.description)")
         }
     }
 
@@ -58,7 +58,7 @@ extension CommandSupport {
         do {
             return try session.run(feeds)
         } catch let error as InterpreterError {
-            throw CommandFailure("\(session.model.sourceURL?.path ?? "model"): \(error.description)")
+            throw CommandFailure("\(session.model.sourceURL?.relativePath ?? "model"): \(error.description)")
         }
     }
 
