@@ -7,4 +7,5 @@ let allFamilies: [[KernelDescriptor]] = [
     QuantizationKernels.convKernels,
     RecurrentKernels.kernels,
     MicrosoftContribKernels.kernels,
+    DenseKernels.kernels,
 ]

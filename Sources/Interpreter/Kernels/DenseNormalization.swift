@@ -1,0 +1,179 @@
+import Foundation
+import ONNXIR
+
+/// BatchNormalization in inference mode: y = (x - mean) / sqrt(var + eps) * scale + bias per
+/// channel (axis 1).
+final class DenseBatchNormKernel: Kernel {
+    let epsilon: Float
+    init(_ ctx: KernelBuildContext) throws {
+        epsilon = try ctx.float("epsilon", default: 1e-5)
+        if try ctx.int("training_mode", default: 0) == 1 { throw ctx.fail("training_mode=1 is not supported (inference only)") }
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0)
+        let params = try (1...4).map { try Require.input(inputs, $0).floatValues() }
+        try Require.type(x, [.float], "X")
+        let channels = x.rank > 1 ? x.shape[1] : 1
+        guard params.allSatisfy({ $0.count == channels }) else { throw KernelFailure("scale, B, mean and var need \(channels) values") }
+        let out = try context.allocate(.float, x.shape)
+        let inner = x.rank > 2 ? x.shape.dropFirst(2).reduce(1, *) : 1
+        let px = x.floats, po = out.floats
+        for c in 0..<channels {
+            let f = params[0][c] / (params[3][c] + epsilon).squareRoot()
+            let shift = params[1][c] - params[2][c] * f
+            var n = 0
+            while n < x.shape[0] {
+                let base = (n * channels + c) * inner
+                for i in 0..<inner { po[base + i] = px[base + i] * f + shift }
+                n += 1
+            }
+        }
+        return [out]
+    }
+}
+
+/// LayerNormalization (opset 17): normalizes over the axes from `axis` on, with optional Mean and
+/// InvStdDev outputs.
+final class DenseLayerNormKernel: Kernel {
+    let axis: Int
+    let epsilon: Float
+    init(_ ctx: KernelBuildContext) throws {
+        axis = try ctx.int("axis", default: -1)
+        epsilon = try ctx.float("epsilon", default: 1e-5)
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0), scale = try Require.input(inputs, 1)
+        let bias = inputs.count > 2 ? inputs[2] : nil
+        try Require.type(x, [.float], "X")
+        let a = axis < 0 ? axis + x.rank : axis
+        guard a >= 0 && a < x.rank else { throw KernelFailure("axis \(axis) is out of range for rank \(x.rank)") }
+        let rows = x.shape[..<a].reduce(1, *), size = x.shape[a...].reduce(1, *)
+        let s = try scale.floatValues(), b = try bias?.floatValues()
+        guard s.count == size || s.count == 1 else { throw KernelFailure("Scale has \(s.count) values, expected \(size)") }
+        let out = try context.allocate(.float, x.shape)
+        let statShape = Array(x.shape[..<a]) + Array(repeating: 1, count: x.rank - a)
+        let mean = try context.allocate(.float, statShape), inv = try context.allocate(.float, statShape)
+        let px = x.floats, po = out.floats
+        for r in 0..<rows {
+            let base = r * size
+            var m: Float = 0
+            for i in 0..<size { m += px[base + i] }
+            m /= Float(size)
+            var v: Float = 0
+            for i in 0..<size { let d = px[base + i] - m; v += d * d }
+            let invStd = 1 / (v / Float(size) + epsilon).squareRoot()
+            for i in 0..<size {
+                po[base + i] = (px[base + i] - m) * invStd * s[s.count == 1 ? 0 : i] + (b.map { $0[$0.count == 1 ? 0 : i] } ?? 0)
+            }
+            mean.floats[r] = m
+            inv.floats[r] = invStd
+        }
+        return [out, mean, inv]
+    }
+}
+
+/// InstanceNormalization: per (n, c) plane.
+final class DenseInstanceNormKernel: Kernel {
+    let epsilon: Float
+    init(_ ctx: KernelBuildContext) throws { epsilon = try ctx.float("epsilon", default: 1e-5) }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0)
+        let s = try Require.input(inputs, 1).floatValues(), b = try Require.input(inputs, 2).floatValues()
+        try Require.type(x, [.float], "X")
+        let channels = x.shape[1], size = x.shape.dropFirst(2).reduce(1, *)
+        let out = try context.allocate(.float, x.shape)
+        let px = x.floats, po = out.floats
+        for plane in 0..<(x.shape[0] * channels) {
+            let c = plane % channels, base = plane * size
+            var m: Float = 0
+            for i in 0..<size { m += px[base + i] }
+            m /= Float(size)
+            var v: Float = 0
+            for i in 0..<size { let d = px[base + i] - m; v += d * d }
+            let invStd = 1 / (v / Float(size) + epsilon).squareRoot()
+            for i in 0..<size { po[base + i] = (px[base + i] - m) * invStd * s[c] + b[c] }
+        }
+        return [out]
+    }
+}
+
+/// Softmax / LogSoftmax / Hardmax: along `axis` from opset 13, over the flattened trailing axes
+/// (coerced to 2-D at `axis`, default 1) before; numerically stable.
+final class DenseSoftmaxKernel: Kernel {
+    enum Kind { case softmax, logSoftmax, hardmax }
+    let kind: Kind
+    let axis: Int
+    let coerced: Bool
+
+    init(_ ctx: KernelBuildContext, kind: Kind) throws {
+        self.kind = kind
+        coerced = ctx.opset < 13
+        axis = try ctx.int("axis", default: ctx.opset < 13 ? 1 : -1)
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0)
+        try Require.type(x, [.float], "input")
+        let a = axis < 0 ? axis + x.rank : axis
+        guard a >= 0 && (a < x.rank || (coerced && a == x.rank)) else {
+            throw KernelFailure("axis \(axis) is out of range for rank \(x.rank)")
+        }
+        let out = try context.allocate(.float, x.shape)
+        let (outer, length, inner) =
+            coerced
+            ? (x.shape[..<a].reduce(1, *), x.shape[a...].reduce(1, *), 1)
+            : (x.shape[..<a].reduce(1, *), x.shape[a], x.shape[(a + 1)...].reduce(1, *))
+        let px = x.floats, po = out.floats
+        let kind = self.kind
+        context.parallelFor(outer * inner, grain: 64) { range in
+            for row in range {
+                let o = row / inner, i = row % inner
+                let base = o * length * inner + i
+                var m = -Float.infinity, arg = 0
+                for j in 0..<length where px[base + j * inner] > m { m = px[base + j * inner]; arg = j }
+                switch kind {
+                case .hardmax:
+                    for j in 0..<length { po[base + j * inner] = j == arg ? 1 : 0 }
+                case .softmax, .logSoftmax:
+                    var sum: Float = 0
+                    for j in 0..<length {
+                        let e = exp(px[base + j * inner] - m)
+                        po[base + j * inner] = e
+                        sum += e
+                    }
+                    if kind == .softmax {
+                        let invSum = 1 / sum
+                        for j in 0..<length { po[base + j * inner] *= invSum }
+                    } else {
+                        let logSum = log(sum)
+                        for j in 0..<length { po[base + j * inner] = px[base + j * inner] - m - logSum }
+                    }
+                }
+            }
+        }
+        return [out]
+    }
+}
+
+enum DenseKernels {
+    static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("Conv") { try DenseConvKernel($0) },
+        KernelDescriptor("MatMul") { _ in DenseMatMulKernel() },
+        KernelDescriptor("Gemm") { try DenseGemmKernel($0) },
+        KernelDescriptor("MaxPool") { try DensePoolKernel($0, kind: .max) },
+        KernelDescriptor("AveragePool") { try DensePoolKernel($0, kind: .average) },
+        KernelDescriptor("LpPool", since: 2) { try DensePoolKernel($0, kind: .lp) },
+        KernelDescriptor("GlobalAveragePool") { try GlobalPoolKernel($0, kind: .average) },
+        KernelDescriptor("GlobalMaxPool") { try GlobalPoolKernel($0, kind: .max) },
+        KernelDescriptor("GlobalLpPool", since: 2) { try GlobalPoolKernel($0, kind: .lp) },
+        KernelDescriptor("BatchNormalization") { try DenseBatchNormKernel($0) },
+        KernelDescriptor("LayerNormalization", since: 17) { try DenseLayerNormKernel($0) },
+        KernelDescriptor("InstanceNormalization") { try DenseInstanceNormKernel($0) },
+        KernelDescriptor("Softmax") { try DenseSoftmaxKernel($0, kind: .softmax) },
+        KernelDescriptor("LogSoftmax") { try DenseSoftmaxKernel($0, kind: .logSoftmax) },
+        KernelDescriptor("Hardmax") { try DenseSoftmaxKernel($0, kind: .hardmax) },
+    ]
+}
