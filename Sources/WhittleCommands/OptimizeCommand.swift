@@ -95,8 +95,10 @@ struct OptimizeCommand: ParsableCommand {
                 steps = try PipelineParser.parse(pipeline ?? "cleanup")
             }
         } catch let error as PassError { throw CommandFailure(error.description) }
-        if let calibration { _ = try CommandSupport.dataFolder(calibration) }
         try InputShapes.apply(inputShapes, to: loaded)
+        let calibrationSamples = try calibration.map { path in
+            try CommandSupport.dataFolder(path).samples.map { try InputFeeds.fromSample($0, model: loaded) }
+        }
 
         let manager: PassManager
         do {

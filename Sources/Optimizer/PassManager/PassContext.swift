@@ -1,4 +1,5 @@
 import Foundation
+import Interpreter
 import ONNXIR
 
 /// What a pass works with: the model (mutated through the IR API), the opset in force, and a
@@ -8,10 +9,15 @@ public final class PassContext {
     /// Passes that ran before this one (for messages).
     public let history: [String]
     public let log: (String) -> Void
+    /// Calibration samples (feeds by input name), when the user gave `--calibration DIR`.
+    public let calibration: [[String: RuntimeTensor]]?
 
-    public init(model: Model, history: [String] = [], log: @escaping (String) -> Void = { _ in }) {
+    public init(
+        model: Model, history: [String] = [], calibration: [[String: RuntimeTensor]]? = nil, log: @escaping (String) -> Void = { _ in }
+    ) {
         self.model = model
         self.history = history
+        self.calibration = calibration
         self.log = log
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Interpreter
 import ONNXIR
 
 /// Runs a pipeline: every pass is instantiated (options validated) before the first one runs;
@@ -8,8 +9,13 @@ public struct PassManager {
     public struct Options {
         public var verifyEach: Bool
         public var log: (String) -> Void
-        public init(verifyEach: Bool = PassManager.verifyEachByDefault, log: @escaping (String) -> Void = { _ in }) {
+        public var calibration: [[String: RuntimeTensor]]?
+        public init(
+            verifyEach: Bool = PassManager.verifyEachByDefault, calibration: [[String: RuntimeTensor]]? = nil,
+            log: @escaping (String) -> Void = { _ in }
+        ) {
             self.verifyEach = verifyEach
+            self.calibration = calibration
             self.log = log
         }
     }
@@ -43,7 +49,9 @@ public struct PassManager {
         var history: [String] = []
         for (step, pass) in passes {
             let name = type(of: pass).name
-            let report = try Self.runOne(pass, step: step, on: model, history: history, verifyEach: options.verifyEach, log: options.log)
+            let report = try Self.runOne(
+                pass, step: step, on: model, history: history, verifyEach: options.verifyEach, calibration: options.calibration,
+                log: options.log)
             reports.append(report)
             history.append(name)
         }
@@ -52,7 +60,9 @@ public struct PassManager {
 
     /// Runs one pass with the bookkeeping every pass gets.
     static func runOne(
-        _ pass: any GraphPass, step: PipelineStep, on model: Model, history: [String], verifyEach: Bool, log: @escaping (String) -> Void
+        _ pass: any GraphPass, step: PipelineStep, on model: Model, history: [String], verifyEach: Bool,
+        calibration: [[String: RuntimeTensor]]? = nil,
+        log: @escaping (String) -> Void
     ) throws -> PassReport {
         let name = type(of: pass).name
         let before = ModelCounts(model: model)
@@ -60,7 +70,7 @@ public struct PassManager {
         let start = DispatchTime.now().uptimeNanoseconds
         var report: PassReport
         do {
-            report = try pass.run(in: PassContext(model: model, history: history, log: log))
+            report = try pass.run(in: PassContext(model: model, history: history, calibration: calibration, log: log))
         } catch let error as PassError {
             throw error
         } catch {

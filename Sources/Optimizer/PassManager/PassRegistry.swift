@@ -22,6 +22,7 @@ public enum PassRegistry {
         .of(DeadCodeElimination.self),
         .of(ConstantsToInitializers.self),
         .of(IdentityElimination.self),
+        .of(QuantizationPass.self),
     ]
 
     public static func lookup(_ name: String) -> PassEntry? { all.first { $0.name == name } }
