@@ -70,7 +70,7 @@ enum CleanupModels {
         #expect(model.graph.initializers.map(\.name) == ["c_out"])
         #expect(Verifier().problems(in: model).isEmpty)
         let after = try Session(model: model, registry: testRegistry).run(["x": feeds["x"]!])
-        #expect(Array(after[0].floats) == Array(before[0].floats))
+        #expect(try after[0].floatValues() == before[0].floatValues())
         // A second run changes nothing.
         let again = try PassManager(pipeline: "cleanup").run(on: model)
         #expect(!again[0].modified)

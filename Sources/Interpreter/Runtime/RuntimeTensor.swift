@@ -52,7 +52,8 @@ public final class RuntimeTensor: @unchecked Sendable, CustomStringConvertible {
     public var raw: UnsafeMutableRawPointer { storage.pointer }
     public var byteCount: Int { dataType.packedByteCount(elements: Int64(count)).map(Int.init) ?? 0 }
 
-    /// Typed view of the elements (the caller picks the Swift type matching `dataType`).
+    /// Typed view of the elements (the caller picks the Swift type matching `dataType`). The view
+    /// is valid only while the tensor is alive: copy with `floatValues()` when in doubt.
     public func elements<T>(_: T.Type) -> UnsafeMutableBufferPointer<T> {
         UnsafeMutableBufferPointer(start: raw.assumingMemoryBound(to: T.self), count: count)
     }
