@@ -3,116 +3,115 @@
 /// int64 tensors computed from shapes (Shape -> Gather -> Concat -> Reshape chains) are tracked
 /// as symbolic values so exported reshapes resolve. Unknown ops, malformed attributes and
 /// missing facts leave outputs unknown: inference never throws and never traps.
+///
+/// Every run recomputes node outputs from scratch, so running it again after a rewrite drops
+/// facts the rewrite made stale.
 public struct ShapeInference {
     public init() {}
 
+    /// Infers the main graph (and its subgraphs) and the bodies of model-local functions.
     public func run(on model: Model) {
-        var state = InferenceState(model: model)
+        var state = InferenceState(opsets: model.opsetImports, functions: model.functions)
         infer(model.graph, &state)
-        for function in model.functions { infer(function.body, &state) }
+        for function in model.functions where !state.callStack.contains(function.qualifiedName) {
+            state.withOpsets(function.opsetImports) { infer(function.body, &$0) }
+        }
+    }
+
+    /// Infers one graph on its own (a subgraph, a function body) under the given opset imports.
+    public func run(on graph: Graph, opsets: [OperatorSetID], functions: [Function] = []) {
+        var state = InferenceState(opsets: opsets, functions: functions)
+        infer(graph, &state)
     }
 
     func infer(_ graph: Graph, _ state: inout InferenceState) {
         for node in graph.nodes {
-            for sub in node.subgraphs { infer(sub, &state) }
-            let context = NodeContext(node: node, opset: state.opset(for: node.normalizedDomain), state: state)
-            let results = state.model.function(for: node).map { functionCall(node, $0, &state) } ?? OpShapeRules.infer(context)
-            for (i, output) in node.outputs.enumerated() {
-                guard let output, i < results.types.count, let type = results.types[i] else { continue }
-                output.inferredType = type
+            inferSubgraphs(of: node, &state)
+            let results: RuleResult
+            if let function = state.function(for: node) {
+                results = functionCall(node, function, &state)
+            } else {
+                results = OpShapeRules.infer(NodeContext(node: node, opset: state.opset(for: node.normalizedDomain), state: state))
             }
             for (i, output) in node.outputs.enumerated() {
-                guard let output, i < results.values.count, let value = results.values[i] else { continue }
-                state.knownValues[ObjectIdentifier(output)] = value
+                guard let output else { continue }
+                output.inferredType = i < results.types.count ? results.types[i].map(Self.sanitized) : nil
+                let value = i < results.values.count ? results.values[i] : nil
+                state.knownValues[ObjectIdentifier(output)] = value.map { $0.map(Self.sanitized) }
             }
         }
     }
-}
 
-extension ShapeInference {
-    /// A call to a model-local function: the body is inferred with the call's input types.
+    /// Bodies first: If, Loop and Scan outputs come from their subgraphs' outputs. Loop and Scan
+    /// bodies see their inputs typed from the node; a carried value that changes shape from one
+    /// iteration to the next is widened and the body inferred again (a few rounds at most).
+    func inferSubgraphs(of node: Node, _ state: inout InferenceState) {
+        guard !node.subgraphs.isEmpty else { return }
+        let isLoopLike = node.normalizedDomain.isEmpty && (node.opType == "Loop" || node.opType == "Scan")
+        if isLoopLike { ControlFlowRules.bindBodyInputs(of: node, opset: state.opset(for: "")) }
+        for sub in node.subgraphs { infer(sub, &state) }
+        guard isLoopLike else { return }
+        var rounds = 0
+        while rounds < 3, ControlFlowRules.widenCarriedInputs(of: node) {
+            rounds += 1
+            for sub in node.subgraphs { infer(sub, &state) }
+        }
+    }
+
+    /// A call to a model-local function: the body is inferred with the call's input types. A
+    /// function that calls itself (directly or not) leaves the inner call unknown.
     func functionCall(_ node: Node, _ function: Function, _ state: inout InferenceState) -> RuleResult {
+        guard state.callStack.insert(function.qualifiedName).inserted else { return .unknown }
+        defer { state.callStack.remove(function.qualifiedName) }
         for (formal, actual) in zip(function.body.inputs, node.inputs) { formal.inferredType = actual?.knownType }
-        infer(function.body, &state)
+        state.withOpsets(function.opsetImports) { infer(function.body, &$0) }
         return RuleResult(types: function.body.outputs.map(\.knownType))
     }
+
+    /// Negative sizes only come from garbage (a Reshape target of -5, pads past the input): unknown.
+    static func sanitized(_ type: ValueType) -> ValueType {
+        guard case .tensor(let element, let shape?) = type.kind else { return type }
+        return .tensor(element, TensorShape(shape.dimensions.map(sanitized)))
+    }
+    static func sanitized(_ d: Dimension) -> Dimension {
+        if let v = d.value, v < 0 { return .unknown }
+        return d
+    }
 }
 
-/// What inference knows beyond types: small int64 tensors with symbolic entries.
+/// What inference knows beyond types: small int64 tensors with symbolic entries, the opsets in
+/// scope, and the function calls being inferred (to stop recursion).
 struct InferenceState {
-    let model: Model
+    var opsets: [OperatorSetID]
+    let functions: [Function]
     var knownValues: [ObjectIdentifier: [Dimension]] = [:]
+    var callStack: Set<String> = []
 
-    init(model: Model) { self.model = model }
+    init(opsets: [OperatorSetID], functions: [Function]) {
+        self.opsets = opsets
+        self.functions = functions
+    }
 
-    func opset(for domain: String) -> Int { Int(model.opsetVersion(for: domain) ?? 1) }
+    /// The imported version of `domain`; 1 when nothing imports it (old files omit the import).
+    func opset(for domain: String) -> Int {
+        let wanted = domain == "ai.onnx" ? "" : domain
+        let version = opsets.first { ($0.domain == "ai.onnx" ? "" : $0.domain) == wanted }?.version ?? 1
+        return Int(clamping: version)
+    }
+
+    func function(for node: Node) -> Function? {
+        functions.first { $0.name == node.opType && $0.domain == node.domain }
+    }
+
+    /// Runs `body` with a function's own opset imports in scope (when it declares any).
+    mutating func withOpsets(_ imports: [OperatorSetID], _ body: (inout InferenceState) -> Void) {
+        let saved = opsets
+        if !imports.isEmpty { opsets = imports }
+        body(&self)
+        opsets = saved
+    }
 }
 
-/// One node's view for the op rules: input types, constant inputs and attributes.
-struct NodeContext {
-    let node: Node
-    let opset: Int
-    let state: InferenceState
-
-    func type(_ i: Int) -> ValueType? { i < node.inputs.count ? node.inputs[i]?.knownType : nil }
-    func elementType(_ i: Int) -> DataType? { type(i)?.elementType }
-    func shape(_ i: Int) -> TensorShape? { type(i)?.shape }
-    func dims(_ i: Int) -> [Dimension]? { shape(i)?.dimensions }
-    func hasInput(_ i: Int) -> Bool { i < node.inputs.count && node.inputs[i] != nil }
-    var inputCount: Int { node.inputs.count }
-
-    /// An input's value when it is a constant or a tracked shape value (int64 entries as dims).
-    func values(_ i: Int) -> [Dimension]? {
-        guard i < node.inputs.count, let v = node.inputs[i] else { return nil }
-        if let known = state.knownValues[ObjectIdentifier(v)] { return known }
-        if let t = constantTensor(v), t.dataType.isInteger, (t.elementCount ?? 0) <= 1 << 16, let ints = try? t.int64Values() {
-            return ints.map { .value($0) }
-        }
-        return nil
-    }
-
-    /// Concrete integer values of an input (all entries known).
-    func ints(_ i: Int) -> [Int64]? {
-        guard let vs = values(i) else { return nil }
-        var result: [Int64] = []
-        for v in vs {
-            guard let x = v.value else { return nil }
-            result.append(x)
-        }
-        return result
-    }
-
-    func floats(_ i: Int) -> [Float]? {
-        guard i < node.inputs.count, let v = node.inputs[i], let t = constantTensor(v) else { return nil }
-        return try? t.floatValues()
-    }
-
-    func constantTensor(_ v: Value) -> Tensor? {
-        if let t = v.initializer, !v.isGraphInput { return t }
-        if let p = v.producer, p.opType == "Constant", let a = p.attributes.first {
-            switch a.value {
-            case .tensor(let t): return t
-            case .ints(let i): return .int64(dims: [Int64(i.count)], values: i)
-            case .int(let i): return .int64(dims: [], values: [i])
-            default: return nil
-            }
-        }
-        return nil
-    }
-
-    func int(_ name: String) -> Int64? { node.attribute(name)?.int }
-    func ints(_ name: String) -> [Int64]? { node.attribute(name)?.ints }
-    func string(_ name: String) -> String? { node.attribute(name)?.string }
-}
-
-/// Results of one rule: an output type (or nil) and optional tracked values per output.
-struct RuleResult {
-    var types: [ValueType?]
-    var values: [[Dimension]?] = []
-
-    static let unknown = RuleResult(types: [])
-    static func tensor(_ type: DataType?, _ dims: [Dimension]?) -> RuleResult {
-        guard let type else { return .unknown }
-        return RuleResult(types: [.tensor(type, dims.map { TensorShape($0) })])
-    }
+extension Function {
+    var qualifiedName: String { domain.isEmpty ? name : "\(domain).\(name)" }
 }
