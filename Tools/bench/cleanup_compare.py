@@ -69,7 +69,7 @@ def main():
     models = [pathlib.Path(p) for p in sys.argv[1:]] or sorted((ROOT / "Fixtures").rglob("*.onnx")) + sorted((ROOT / "bench-work/zoo").glob("*.onnx"))
     rows = []
     for model in models:
-        row = [model.name, nodes(model)]
+        row = [f"{model.parent.name}/{model.name}", nodes(model)]
         with tempfile.TemporaryDirectory() as tmp:
             for tool, runner in (("whittle", run_whittle), ("onnxslim", run_onnxslim), ("onnxsim", run_onnxsim)):
                 out = pathlib.Path(tmp) / f"{tool}.onnx"
