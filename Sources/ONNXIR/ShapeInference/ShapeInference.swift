@@ -36,8 +36,8 @@ public struct ShapeInference {
             for (i, output) in node.outputs.enumerated() {
                 guard let output else { continue }
                 output.inferredType = i < results.types.count ? results.types[i].map(Self.sanitized) : nil
-                let value = i < results.values.count ? results.values[i] : nil
-                state.knownValues[ObjectIdentifier(output)] = value.map { $0.map(Self.sanitized) }
+                // Tracked values are data, not sizes: -1 in a Reshape target stays -1.
+                state.knownValues[ObjectIdentifier(output)] = i < results.values.count ? results.values[i] : nil
             }
         }
     }
