@@ -13,8 +13,10 @@ public final class GraphBuilder {
     public let opset: Int64
     public var random: SeededGenerator
 
-    public init(name: String = "test", opset: Int64 = 17, seed: UInt64 = 0) {
-        self.graph = Graph(name: name)
+    /// `enclosedBy` makes the graph a subgraph (If branch, Loop/Scan body) of that graph, whose
+    /// values it may read; see `subgraph(_:_:)`.
+    public init(name: String = "test", opset: Int64 = 17, seed: UInt64 = 0, enclosedBy parent: Graph? = nil) {
+        self.graph = parent.map { Graph(name: name, enclosedBy: $0) } ?? Graph(name: name)
         self.opset = opset
         self.random = SeededGenerator(seed: seed)
     }
@@ -61,22 +63,4 @@ public final class GraphBuilder {
     }
 
     public func random(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in random.nextFloat(in: -scale...scale) } }
-}
-
-/// A deterministic generator (SplitMix64) for seeded test data.
-public struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    public mutating func nextFloat(in range: ClosedRange<Float>) -> Float {
-        range.lowerBound + Float(next() >> 40) / Float(1 << 24) * (range.upperBound - range.lowerBound)
-    }
 }
