@@ -22,6 +22,16 @@ public enum PassRegistry {
         .of(DeadCodeElimination.self),
         .of(ConstantsToInitializers.self),
         .of(IdentityElimination.self),
+        .of(ShapeFolding.self),
+        .of(ConstantFolding.self),
+        .of(NoOpElimination.self),
+        .of(ReshapeMerging.self),
+        .of(BatchNormFusion.self),
+        .of(AffineFusion.self),
+        .of(PadFusion.self),
+        .of(MatMulAddFusion.self),
+        .of(CommonSubexpressionElimination.self),
+        .of(InitializerDeduplication.self),
         .of(QuantizationPass.self),
     ]
 
