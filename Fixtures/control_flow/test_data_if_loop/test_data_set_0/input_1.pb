@@ -1,1 +1,1 @@
-	BcondJ
+	BcondJ
