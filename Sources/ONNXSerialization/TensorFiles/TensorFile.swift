@@ -108,7 +108,8 @@ public struct DataFolder {
             }
             return Sample(folder: folder, inputs: numbered("input_"), expectedOutputs: numbered("output_"))
         }
-        if samples.allSatisfy({ $0.inputs.isEmpty }) {
+        // A model without inputs has samples of expected outputs only.
+        if samples.allSatisfy({ $0.inputs.isEmpty && $0.expectedOutputs.isEmpty }) {
             throw SerializationError.io(
                 file: url.displayPath, reason: "holds no input_K.pb or input_K.npy files (expected DIR/test_data_set_N/input_K.pb)")
         }
