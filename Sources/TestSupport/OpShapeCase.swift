@@ -21,7 +21,7 @@ public struct OpShapeCase: Sendable, CustomStringConvertible {
     public enum Attr: Sendable {
         case int(Int64), ints([Int64]), float(Float), floats([Float]), string(String), strings([String]), tensor(Tensor)
 
-        var value: AttributeValue {
+        public var value: AttributeValue {
             switch self {
             case .int(let v): .int(v)
             case .ints(let v): .ints(v)
@@ -57,6 +57,13 @@ public struct OpShapeCase: Sendable, CustomStringConvertible {
 
     /// Builds the one-node model, runs shape inference and renders the outputs' inferred types.
     public func inferredOutputs() -> [String] {
+        let (model, node) = build()
+        ShapeInference().run(on: model)
+        return node.outputs.map { Self.render($0?.inferredType) }
+    }
+
+    /// The one-node model: typed inputs as graph inputs, constants as initializers.
+    public func build() -> (model: Model, node: Node) {
         let b = GraphBuilder(opset: opset)
         let values: [Value?] = inputs.enumerated().map { i, input in
             switch input {
@@ -74,8 +81,7 @@ public struct OpShapeCase: Sendable, CustomStringConvertible {
             outputCount: outputs)
         var imports = [OperatorSetID(domain: "", version: opset)]
         if !domain.isEmpty { imports.append(OperatorSetID(domain: domain, version: 1)) }
-        ShapeInference().run(on: Model(graph: b.graph, opsetImports: imports))
-        return node.outputs.map { Self.render($0?.inferredType) }
+        return (Model(graph: b.graph, opsetImports: imports), node)
     }
 
     /// `float32[N,3,8,8]`; `float32[...]` when the rank is unknown; `unknown` when nothing is.

@@ -19,6 +19,9 @@ public struct ModelStatistics {
         public var op: String
         public var count: Int
         public var subgraphCount: Int
+        public init(op: String, count: Int, subgraphCount: Int) {
+            (self.op, self.count, self.subgraphCount) = (op, count, subgraphCount)
+        }
     }
 
     /// Elements of every initializer (dense and sparse values), each counted once.
