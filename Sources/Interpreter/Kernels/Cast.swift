@@ -51,6 +51,10 @@ final class CastKernel: Kernel {
         case .uint16: try fromIntegers(x.raw.assumingMemoryBound(to: UInt16.self), x.count, out, saturate)
         case .uint32: try fromIntegers(x.raw.assumingMemoryBound(to: UInt32.self), x.count, out, saturate)
         case .uint64: try fromIntegers(x.raw.assumingMemoryBound(to: UInt64.self), x.count, out, saturate)
+        case .int4, .uint4, .float4e2m1, .float8e8m0, .int2, .uint2, .float6e2m3, .float6e3m2:
+            // Packed and exotic types: widen through the IR's element decoder.
+            var values = try x.floatValues()
+            try values.withUnsafeMutableBufferPointer { try fromFloats($0.baseAddress!, x.count, out, saturate) }
         default: throw KernelFailure("cannot cast from \(x.dataType.name)")
         }
         return out
@@ -146,7 +150,9 @@ final class CastKernel: Kernel {
             var doubles = [Double](repeating: 0, count: strings.count)
             for (i, s) in strings.enumerated() {
                 let text = String(decoding: s, as: UTF8.self).trimmingCharacters(in: .whitespaces)
-                guard let d = Double(text) ?? Self.special(text) else { throw KernelFailure("cannot cast string '\(text)' to \(type.name)") }
+                guard let d = Double(text) ?? Self.special(text) else {
+                    throw KernelFailure("cannot cast string '\(text)' to \(type.name)")
+                }
                 doubles[i] = d
                 values[i] = Float(d)
             }

@@ -17,7 +17,9 @@ final class FunctionKernel: Kernel {
             for a in inner.attributes {
                 if a.referencedAttributeName.isEmpty {
                     attributes.append(a)
-                } else if var given = node.attribute(a.referencedAttributeName) {
+                } else if var given = node.attribute(a.referencedAttributeName)
+                    ?? function.attributeDefaults.first(where: { $0.name == a.referencedAttributeName })
+                {
                     given.name = a.name
                     attributes.append(given)
                 }

@@ -20,6 +20,9 @@ public final class Function {
     public var body: Graph
     /// Names of the attributes the function takes (`attribute`).
     public var attributeNames: [String]
+    /// Attributes with default values (`attribute_proto`, ONNX 1.13+). Read from the file's
+    /// unknown fields, which stay the source of truth when saving.
+    public var attributeDefaults: [Attribute] = []
     public var opsetImports: [OperatorSetID]
     public var docString: String
     public var extras: ProtoExtras

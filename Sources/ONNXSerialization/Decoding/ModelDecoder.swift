@@ -79,10 +79,39 @@ struct ModelDecoder {
             }
             graph.addOutput(value)
         }
-        return Function(
+        let function = Function(
             name: name, domain: domain, body: graph,
             attributeNames: ProtoReading.strings(f.attribute, count: f.n_attribute),
             opsetImports: Self.opsets(f.opset_import, count: f.n_opset_import), docString: doc, extras: extras)
+        function.attributeDefaults = try Self.attributeDefaults(extras, function: name, tensors: graphDecoder.tensors)
+        return function
+    }
+
+    /// `FunctionProto.attribute_proto` (field 11) is newer than the system proto: its entries
+    /// arrive as unknown fields and are decoded here for the interpreter.
+    static func attributeDefaults(_ extras: ProtoExtras, function: String, tensors: TensorDecoder) throws -> [Attribute] {
+        try extras.unknownFields.filter { $0.fieldNumber == 11 && $0.wireType == 2 }.compactMap { field in
+            try field.payload.withUnsafeBufferPointer { bytes -> Attribute? in
+                // protobuf-c keeps a length-delimited unknown field with its length prefix.
+                var start = 0
+                while start < bytes.count && bytes[start] & 0x80 != 0 { start += 1 }
+                start += 1
+                guard start < bytes.count, let base = bytes.baseAddress,
+                    let proto = onnx__attribute_proto__unpack(nil, bytes.count - start, base + start)
+                else { return nil }
+                defer { onnx__attribute_proto__free_unpacked(proto, nil) }
+                let decoder = AttributeDecoder(tensors: tensors) { _, _ in
+                    throw DecodeFailure(location: "function '\(function)'", reason: "graph-valued attribute defaults are not supported")
+                }
+                var attribute = try decoder.decode(proto, node: function)
+                // Tensor defaults borrowed from the temporary message must own their bytes.
+                if case .tensor(var t) = attribute.value, case .bytes(let b) = t.storage {
+                    t.storage = .bytes(TensorBuffer(copying: b.bytes))
+                    attribute.value = .tensor(t)
+                }
+                return attribute
+            }
+        }
     }
 
     static func opsets(_ pointer: UnsafeMutablePointer<UnsafeMutablePointer<Onnx__OperatorSetIdProto>?>?, count: Int) -> [OperatorSetID] {

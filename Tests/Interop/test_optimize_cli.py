@@ -1,0 +1,74 @@
+"""`whittle optimize`, `passes` and `diff` as users script them: outputs load in onnxruntime, pass
+the checker, match the original, and reports follow the JSON Schemas."""
+import json
+
+import jsonschema
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+
+from conftest import FIXTURES, ROOT, fixture_id, run_whittle
+
+SCHEMAS = ROOT / "Schemas"
+CLEANUP_FIXTURES = [FIXTURES / p for p in ("mlp/model.onnx", "tied_weights/model.onnx", "control_flow/if_loop.onnx", "functions/model_local_function.onnx")]
+
+
+def schema(name):
+    return json.loads((SCHEMAS / name).read_text())
+
+
+def test_passes_json_lists_every_pass_with_options():
+    listing = json.loads(run_whittle("passes", "--json").stdout)
+    names = [p["name"] for p in listing]
+    assert "cleanup" in names and len(names) == len(set(names))
+    for p in listing:
+        assert p["summary"]
+        for o in p["options"]:
+            assert {"name", "type", "defaultValue", "help"} <= set(o)
+
+
+def test_recipe_examples_follow_the_schema():
+    for recipe in (ROOT / "Tests/Interop/recipes").glob("*.json"):
+        jsonschema.validate(json.loads(recipe.read_text()), schema("recipe.schema.json"))
+
+
+@pytest.mark.parametrize("model", CLEANUP_FIXTURES, ids=fixture_id)
+def test_cleanup_output_is_valid_and_equivalent(model, tmp_path):
+    out, report = tmp_path / "out.onnx", tmp_path / "report.json"
+    run_whittle("optimize", model, "-o", out, "--recipe", ROOT / "Tests/Interop/recipes/cleanup.json", "--report", report, "--html", tmp_path / "r.html")
+    data = json.loads(report.read_text())
+    jsonschema.validate(data, schema("report.schema.json"))
+    assert data["written"] is True
+    onnx.checker.check_model(str(out), full_check=True)
+    original = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    optimized = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    rng = np.random.default_rng(0)
+    feeds = {}
+    for i in original.get_inputs():
+        shape = [d if isinstance(d, int) else 2 for d in i.shape]
+        feeds[i.name] = rng.standard_normal(shape).astype(np.float32) if "float" in i.type else np.ones(shape, dtype=bool if "bool" in i.type else np.int64)
+    for e, a in zip(original.run(None, feeds), optimized.run(None, feeds)):
+        np.testing.assert_allclose(a, e, rtol=1e-5, atol=1e-6)
+    assert "<svg" in (tmp_path / "r.html").read_text()
+
+
+def test_budget_failure_writes_nothing(tmp_path):
+    out = tmp_path / "out.onnx"
+    result = run_whittle("optimize", FIXTURES / "mlp/model.onnx", "-o", out, "--max-delta", "cosine=1.5", check=False)
+    assert result.returncode == 64 or result.returncode == 1
+    assert not out.exists()
+
+
+def test_unknown_pass_is_usage_error(tmp_path):
+    result = run_whittle("optimize", FIXTURES / "mlp/model.onnx", "-o", tmp_path / "o.onnx", "--pipeline", "cleanup,frobnicate", check=False)
+    assert result.returncode == 1
+    assert "frobnicate" in result.stderr and "cleanup" in result.stderr
+    assert len([l for l in result.stderr.splitlines() if l.strip()]) == 1
+
+
+def test_diff_of_a_model_with_itself_is_empty():
+    model = FIXTURES / "digits_cnn/model.onnx"
+    report = json.loads(run_whittle("diff", model, model, "--json").stdout)
+    assert report["nodesAdded"] == [] and report["nodesRemoved"] == [] and report["nodesChanged"] == []
+    assert report["totals"]["parametersBefore"] == report["totals"]["parametersAfter"]
