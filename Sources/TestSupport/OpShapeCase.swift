@@ -72,7 +72,9 @@ public struct OpShapeCase: Sendable, CustomStringConvertible {
             case .scalar(let v): b.scalar("c\(i)", v)
             case .floats(let v): b.initializer("c\(i)", .float32(dims: [Int64(v.count)], values: v))
             case .floatScalar(let v): b.initializer("c\(i)", .float32(dims: [], values: [v]))
-            case .weight(let dims): b.initializer("c\(i)", .float32(dims: dims, values: [Float](repeating: 0, count: Int(TensorShape.elementCount(of: dims) ?? 0))))
+            case .weight(let dims):
+                b.initializer(
+                    "c\(i)", .float32(dims: dims, values: [Float](repeating: 0, count: Int(TensorShape.elementCount(of: dims) ?? 0))))
             case .absent: nil
             }
         }

@@ -42,16 +42,21 @@ import Testing
     ]
 
     static let joinAndCut: [OpShapeCase] = [
-        OpShapeCase("Concat", [.tensor(.float, ["N", 3, 8]), .tensor(.float, ["N", 5, 8])], [("axis", .int(1))], expect: "float32[N,8,8]"),
+        OpShapeCase(
+            "Concat", [.tensor(.float, ["N", 3, 8]), .tensor(.float, ["N", 5, 8])], [("axis", .int(1))], expect: "float32[N,8,8]"),
         OpShapeCase("Concat", [.tensor(.float, [2, 3]), .tensor(.float, [2, 4])], [("axis", .int(-1))], expect: "float32[2,7]"),
         OpShapeCase("Concat", [.tensor(.float, ["N", 3]), .tensor(.float, ["M", 3])], [("axis", .int(0))], expect: "float32[?,3]"),
-        OpShapeCase("Split", [.tensor(.float, ["N", 6]), .ints([2, 4])], [("axis", .int(1))], outputs: 2, opset: 13, expect: "float32[N,2]", "float32[N,4]"),
+        OpShapeCase(
+            "Split", [.tensor(.float, ["N", 6]), .ints([2, 4])], [("axis", .int(1))], outputs: 2, opset: 13, expect: "float32[N,2]",
+            "float32[N,4]"),
         OpShapeCase(
             "Split", [.tensor(.float, ["N", 6])], [("axis", .int(1)), ("split", .ints([1, 5]))], outputs: 2, opset: 11,
             expect: "float32[N,1]", "float32[N,5]"),
-        OpShapeCase("Split", [.tensor(.float, [6, 9])], [("axis", .int(1))], outputs: 3, expect: "float32[6,3]", "float32[6,3]", "float32[6,3]"),
         OpShapeCase(
-            "Split", [.tensor(.float, [10])], [("num_outputs", .int(3))], outputs: 3, opset: 18, expect: "float32[4]", "float32[4]", "float32[2]"),
+            "Split", [.tensor(.float, [6, 9])], [("axis", .int(1))], outputs: 3, expect: "float32[6,3]", "float32[6,3]", "float32[6,3]"),
+        OpShapeCase(
+            "Split", [.tensor(.float, [10])], [("num_outputs", .int(3))], outputs: 3, opset: 18, expect: "float32[4]", "float32[4]",
+            "float32[2]"),
         OpShapeCase("Split", [.tensor(.float, ["N", 4])], outputs: 2, expect: "float32[?,4]", "float32[?,4]"),
         OpShapeCase(
             "Slice", [.tensor(.float, [10, 20, 30]), .ints([0, 1]), .ints([5, -1]), .ints([0, 2])], opset: 13, expect: "float32[5,20,28]"),
@@ -62,10 +67,13 @@ import Testing
         OpShapeCase("Slice", [.tensor(.float, [10]), .ints([-100]), .ints([Int64.min]), .ints([0]), .ints([-1])], expect: "float32[1]"),
         OpShapeCase("Slice", [.tensor(.float, ["N", 20]), .ints([0]), .ints([Int64.max]), .ints([0])], expect: "float32[N,20]"),
         OpShapeCase("Slice", [.tensor(.float, ["N", 20]), .ints([1]), .ints([3]), .ints([0])], expect: "float32[?,20]"),
-        OpShapeCase("Slice", [.tensor(.float, [4, 5])], [("starts", .ints([1])), ("ends", .ints([3])), ("axes", .ints([1]))], opset: 9, expect: "float32[4,2]"),
+        OpShapeCase(
+            "Slice", [.tensor(.float, [4, 5])], [("starts", .ints([1])), ("ends", .ints([3])), ("axes", .ints([1]))], opset: 9,
+            expect: "float32[4,2]"),
         OpShapeCase("Slice", [.tensor(.float, [4, 5]), .tensor(.int64, [1]), .ints([3])], expect: "float32[?,?]"),
         OpShapeCase("Pad", [.tensor(.float, [1, 3, 4, 4]), .ints([0, 0, 1, 1, 0, 0, 1, 1])], opset: 11, expect: "float32[1,3,6,6]"),
-        OpShapeCase("Pad", [.tensor(.float, [1, 3, 4, 4])], [("pads", .ints([0, 0, 2, 0, 0, 0, 2, 0]))], opset: 2, expect: "float32[1,3,8,4]"),
+        OpShapeCase(
+            "Pad", [.tensor(.float, [1, 3, 4, 4])], [("pads", .ints([0, 0, 2, 0, 0, 0, 2, 0]))], opset: 2, expect: "float32[1,3,8,4]"),
         OpShapeCase("Pad", [.tensor(.float, ["N", 3, 4, 4]), .ints([1, 2]), .absent, .ints([2])], opset: 18, expect: "float32[N,3,7,4]"),
         OpShapeCase("Pad", [.tensor(.float, [1, 3, 4, 4]), .ints([0, 0, -1, -1, 0, 0, -1, -1])], expect: "float32[1,3,2,2]"),
         OpShapeCase("Pad", [.tensor(.float, [1, 3]), .tensor(.int64, [4])], expect: "float32[?,?]"),
@@ -79,30 +87,41 @@ import Testing
         OpShapeCase("GatherElements", [.tensor(.float, [3, 4]), .tensor(.int64, [3, 2])], [("axis", .int(1))], expect: "float32[3,2]"),
         OpShapeCase("GatherND", [.tensor(.float, [2, 3, 4]), .tensor(.int64, [2, 1])], expect: "float32[2,3,4]"),
         OpShapeCase("GatherND", [.tensor(.float, [2, 3, 4]), .tensor(.int64, [5, 2])], expect: "float32[5,4]"),
-        OpShapeCase("GatherND", [.tensor(.float, [2, 3, 4]), .tensor(.int64, [2, 1])], [("batch_dims", .int(1))], expect: "float32[2,4]"),
+        OpShapeCase(
+            "GatherND", [.tensor(.float, [2, 3, 4]), .tensor(.int64, [2, 1])], [("batch_dims", .int(1))], expect: "float32[2,4]"),
         OpShapeCase("Compress", [.tensor(.float, [3, 4]), .tensor(.bool, [4])], [("axis", .int(1))], expect: "float32[3,?]"),
         OpShapeCase("Compress", [.tensor(.float, [3, 4]), .tensor(.bool, [12])], expect: "float32[?]"),
         OpShapeCase("NonZero", [.tensor(.float, [3, 4])], expect: "int64[2,?]"),
         OpShapeCase("OneHot", [.tensor(.int64, ["N", 3]), .scalar(10), .floats([0, 1])], expect: "float32[N,3,10]"),
-        OpShapeCase("OneHot", [.tensor(.int64, ["N", 3]), .floatScalar(5), .floats([0, 1])], [("axis", .int(0))], expect: "float32[5,N,3]"),
+        OpShapeCase(
+            "OneHot", [.tensor(.int64, ["N", 3]), .floatScalar(5), .floats([0, 1])], [("axis", .int(0))], expect: "float32[5,N,3]"),
         OpShapeCase("TopK", [.tensor(.float, [3, 10]), .ints([4])], outputs: 2, opset: 11, expect: "float32[3,4]", "int64[3,4]"),
-        OpShapeCase("TopK", [.tensor(.float, [3, 10])], [("k", .int(2)), ("axis", .int(0))], outputs: 2, opset: 1, expect: "float32[2,10]", "int64[2,10]"),
+        OpShapeCase(
+            "TopK", [.tensor(.float, [3, 10])], [("k", .int(2)), ("axis", .int(0))], outputs: 2, opset: 1, expect: "float32[2,10]",
+            "int64[2,10]"),
         OpShapeCase("ArgMax", [.tensor(.float, [2, 3, 4])], [("axis", .int(1))], expect: "int64[2,1,4]"),
         OpShapeCase("ArgMin", [.tensor(.float, [2, 3, 4])], [("axis", .int(-1)), ("keepdims", .int(0))], expect: "int64[2,3]"),
     ]
 
     static let resize: [OpShapeCase] = [
-        OpShapeCase("Resize", [.tensor(.float, [1, 3, 10, 10]), .absent, .floats([1, 1, 2, 2])], opset: 13, expect: "float32[1,3,20,20]"),
-        OpShapeCase("Resize", [.tensor(.float, ["N", 3, 10, 10]), .floats([]), .floats([]), .ints([1, 3, 7, 9])], opset: 13, expect: "float32[1,3,7,9]"),
-        OpShapeCase("Resize", [.tensor(.float, ["N", 3, 10, 10]), .absent, .floats([1, 1, 0.5, 1.5])], opset: 13, expect: "float32[N,3,5,15]"),
-        OpShapeCase("Resize", [.tensor(.float, ["N", 3, 10, 10]), .absent, .absent, .ints([5, 6])], [("axes", .ints([2, 3]))], opset: 18, expect: "float32[N,3,5,6]"),
+        OpShapeCase(
+            "Resize", [.tensor(.float, [1, 3, 10, 10]), .absent, .floats([1, 1, 2, 2])], opset: 13, expect: "float32[1,3,20,20]"),
+        OpShapeCase(
+            "Resize", [.tensor(.float, ["N", 3, 10, 10]), .floats([]), .floats([]), .ints([1, 3, 7, 9])], opset: 13,
+            expect: "float32[1,3,7,9]"),
+        OpShapeCase(
+            "Resize", [.tensor(.float, ["N", 3, 10, 10]), .absent, .floats([1, 1, 0.5, 1.5])], opset: 13, expect: "float32[N,3,5,15]"),
+        OpShapeCase(
+            "Resize", [.tensor(.float, ["N", 3, 10, 10]), .absent, .absent, .ints([5, 6])], [("axes", .ints([2, 3]))], opset: 18,
+            expect: "float32[N,3,5,6]"),
         OpShapeCase(
             "Resize", [.tensor(.float, [1, 3, 10, 10]), .absent, .absent, .ints([5, 8])],
             [("axes", .ints([2, 3])), ("keep_aspect_ratio_policy", .string("not_larger"))], opset: 18, expect: "float32[1,3,5,5]"),
         OpShapeCase("Resize", [.tensor(.float, [1, 3, 4, 4]), .floats([1, 1, 2, 2])], opset: 10, expect: "float32[1,3,8,8]"),
         OpShapeCase("Resize", [.tensor(.float, [1, 3, 4, 4]), .absent, .tensor(.float, [4])], opset: 13, expect: "float32[?,?,?,?]"),
         OpShapeCase("Upsample", [.tensor(.float, [1, 3, 4, 4]), .floats([1, 1, 2, 3])], opset: 9, expect: "float32[1,3,8,12]"),
-        OpShapeCase("Upsample", [.tensor(.float, [1, 3, 4, 4])], [("scales", .floats([1, 1, 2, 2]))], opset: 7, expect: "float32[1,3,8,8]"),
+        OpShapeCase(
+            "Upsample", [.tensor(.float, [1, 3, 4, 4])], [("scales", .floats([1, 1, 2, 2]))], opset: 7, expect: "float32[1,3,8,8]"),
     ]
 
     @Test(arguments: reshape) func rearrange(_ c: OpShapeCase) { #expect(c.inferredOutputs() == c.expected) }

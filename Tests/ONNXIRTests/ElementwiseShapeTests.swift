@@ -62,7 +62,8 @@ import Testing
         OpShapeCase("Size", [.tensor(.float, ["N", 3])], expect: "int64[]"),
         OpShapeCase("QuantizeLinear", [.tensor(.float, ["N", 4]), .tensor(.float, []), .tensor(.int8, [])], expect: "int8[N,4]"),
         OpShapeCase("QuantizeLinear", [.tensor(.float, ["N", 4]), .tensor(.float, [])], expect: "uint8[N,4]"),
-        OpShapeCase("QuantizeLinear", [.tensor(.float, [4]), .tensor(.float, [])], [("output_dtype", .int(3))], opset: 21, expect: "int8[4]"),
+        OpShapeCase(
+            "QuantizeLinear", [.tensor(.float, [4]), .tensor(.float, [])], [("output_dtype", .int(3))], opset: 21, expect: "int8[4]"),
         OpShapeCase("DequantizeLinear", [.tensor(.int8, ["N", 4]), .tensor(.float16, [])], expect: "float16[N,4]"),
         OpShapeCase("DequantizeLinear", [.tensor(.int8, [4]), .tensor(.float, []), .tensor(.int8, [])], expect: "float32[4]"),
         OpShapeCase(
@@ -77,7 +78,8 @@ import Testing
             "BatchNormalization", [.tensor(.float, ["N", 16, 8, 8]), .weight([16]), .weight([16]), .weight([16]), .weight([16])],
             [("training_mode", .int(1))], outputs: 3, opset: 15, expect: "float32[N,16,8,8]", "float32[16]", "float32[16]"),
         OpShapeCase(
-            "BatchNormalization", [.tensor(.float, [2, 4, 5]), .weight([4]), .weight([4]), .weight([4]), .weight([4])], outputs: 5, opset: 9,
+            "BatchNormalization", [.tensor(.float, [2, 4, 5]), .weight([4]), .weight([4]), .weight([4]), .weight([4])], outputs: 5,
+            opset: 9,
             expect: "float32[2,4,5]", "float32[4]", "float32[4]", "float32[4]", "float32[4]"),
         OpShapeCase(
             "LayerNormalization", [.tensor(.float, ["N", "S", 64]), .weight([64]), .weight([64])], outputs: 3,

@@ -6,22 +6,26 @@ import Testing
 /// noop_with_empty_axes), constant generators, Einsum, recurrent ops, and ops with no rule.
 @Suite struct GeneratorAndReductionShapeTests {
     static let reductions: [OpShapeCase] = [
-        OpShapeCase("ReduceMean", [.tensor(.float, [2, 3, 4])], [("axes", .ints([1])), ("keepdims", .int(0))], opset: 13, expect: "float32[2,4]"),
+        OpShapeCase(
+            "ReduceMean", [.tensor(.float, [2, 3, 4])], [("axes", .ints([1])), ("keepdims", .int(0))], opset: 13, expect: "float32[2,4]"),
         OpShapeCase("ReduceMean", [.tensor(.float, [2, 3, 4]), .ints([-1])], opset: 18, expect: "float32[2,3,1]"),
-        OpShapeCase("ReduceSum", [.tensor(.float, ["N", 3, 4]), .ints([0, 2])], [("keepdims", .int(0))], opset: 13, expect: "float32[3]"),
+        OpShapeCase(
+            "ReduceSum", [.tensor(.float, ["N", 3, 4]), .ints([0, 2])], [("keepdims", .int(0))], opset: 13, expect: "float32[3]"),
         OpShapeCase("ReduceSum", [.tensor(.float, [2, 3])], [("axes", .ints([0]))], opset: 11, expect: "float32[1,3]"),
         OpShapeCase("ReduceSum", [.tensor(.float, [2, 3])], [("noop_with_empty_axes", .int(1))], opset: 13, expect: "float32[2,3]"),
         OpShapeCase("ReduceMax", [.tensor(.float, [2, 3, 4])], opset: 18, expect: "float32[1,1,1]"),
         OpShapeCase("ReduceMin", [.tensor(.float, [2, 3, 4])], [("keepdims", .int(0))], opset: 18, expect: "float32[]"),
         OpShapeCase("ReduceL2", [.tensor(.float, [2, 3])], [("axes", .ints([1]))], opset: 11, expect: "float32[2,1]"),
         OpShapeCase("ReduceLogSumExp", [.tensor(.float, [2, 3]), .ints([0])], opset: 18, expect: "float32[1,3]"),
-        OpShapeCase("ReduceProd", [.tensor(.float, [2, 3]), .tensor(.int64, [1])], [("keepdims", .int(1))], opset: 18, expect: "float32[?,?]"),
+        OpShapeCase(
+            "ReduceProd", [.tensor(.float, [2, 3]), .tensor(.int64, [1])], [("keepdims", .int(1))], opset: 18, expect: "float32[?,?]"),
         OpShapeCase("ReduceSum", [.tensor(.float, [2, 3]), .ints([5])], opset: 13, expect: "float32[...]"),
     ]
 
     static let generators: [OpShapeCase] = [
         OpShapeCase("Shape", [.tensor(.float, ["N", 3, 224, 224])], [("start", .int(1))], opset: 15, expect: "int64[3]"),
-        OpShapeCase("Shape", [.tensor(.float, ["N", 3, 224, 224])], [("start", .int(-3)), ("end", .int(-1))], opset: 15, expect: "int64[2]"),
+        OpShapeCase(
+            "Shape", [.tensor(.float, ["N", 3, 224, 224])], [("start", .int(-3)), ("end", .int(-1))], opset: 15, expect: "int64[2]"),
         OpShapeCase("Range", [.scalar(0), .scalar(10), .scalar(3)], expect: "int64[4]"),
         OpShapeCase("Range", [.floatScalar(0), .floatScalar(1), .floatScalar(0.25)], expect: "float32[4]"),
         OpShapeCase("Range", [.tensor(.int64, []), .scalar(10), .scalar(1)], expect: "int64[?]"),
@@ -39,10 +43,15 @@ import Testing
     ]
 
     static let einsum: [OpShapeCase] = [
-        OpShapeCase("Einsum", [.tensor(.float, ["B", 2, 3]), .tensor(.float, ["B", 3, 4])], [("equation", .string("bij,bjk->bik"))], expect: "float32[B,2,4]"),
+        OpShapeCase(
+            "Einsum", [.tensor(.float, ["B", 2, 3]), .tensor(.float, ["B", 3, 4])], [("equation", .string("bij,bjk->bik"))],
+            expect: "float32[B,2,4]"),
         OpShapeCase("Einsum", [.tensor(.float, [2, 3])], [("equation", .string("ij->ji"))], expect: "float32[3,2]"),
-        OpShapeCase("Einsum", [.tensor(.float, [5, 2, 3]), .tensor(.float, [3, 4])], [("equation", .string("...ij,jk->...ik"))], expect: "float32[5,2,4]"),
-        OpShapeCase("Einsum", [.tensor(.float, [2, 3]), .tensor(.float, [3, 4])], [("equation", .string("ij,jk"))], expect: "float32[2,4]"),
+        OpShapeCase(
+            "Einsum", [.tensor(.float, [5, 2, 3]), .tensor(.float, [3, 4])], [("equation", .string("...ij,jk->...ik"))],
+            expect: "float32[5,2,4]"),
+        OpShapeCase(
+            "Einsum", [.tensor(.float, [2, 3]), .tensor(.float, [3, 4])], [("equation", .string("ij,jk"))], expect: "float32[2,4]"),
         OpShapeCase("Einsum", [.tensor(.float, [3, 3])], [("equation", .string("ii->i"))], expect: "float32[3]"),
         OpShapeCase("Einsum", [.tensor(.float, [3])], [("equation", .string("i,i->"))], expect: "float32[...]"),
         OpShapeCase("Einsum", [.tensor(.float, [3]), .tensor(.float, [3])], [("equation", .string("i,i->"))], expect: "float32[]"),
@@ -60,7 +69,8 @@ import Testing
             "GRU", [.tensor(.float, ["S", "B", 8]), .weight([1, 48, 8]), .weight([1, 48, 16])], outputs: 2,
             expect: "float32[S,1,B,16]", "float32[1,B,16]"),
         OpShapeCase(
-            "RNN", [.tensor(.float, [7, 1, 4]), .weight([1, 3, 4]), .weight([1, 3, 3])], [("direction", .string("reverse")), ("hidden_size", .int(3))],
+            "RNN", [.tensor(.float, [7, 1, 4]), .weight([1, 3, 4]), .weight([1, 3, 3])],
+            [("direction", .string("reverse")), ("hidden_size", .int(3))],
             outputs: 2, expect: "float32[7,1,1,3]", "float32[1,1,3]"),
     ]
 

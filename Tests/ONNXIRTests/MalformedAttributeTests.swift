@@ -1,6 +1,7 @@
-@testable import ONNXIR
 import TestSupport
 import Testing
+
+@testable import ONNXIR
 
 /// Garbage in, unknown out: inference never throws and never traps, whatever attributes and
 /// constant arguments a malformed model carries.
@@ -40,8 +41,10 @@ import Testing
     }
 
     static let expectations: [OpShapeCase] = [
-        OpShapeCase("Conv", [.tensor(.float, [1, 3, 8, 8]), .weight([4, 3, 3, 3])], [("strides", .ints([0, 0]))], expect: "float32[...]"),
-        OpShapeCase("Conv", [.tensor(.float, [1, 3, 8, 8]), .weight([4, 3, 3, 3])], [("pads", .ints([.max, 0, 0, 0]))], expect: "float32[1,4,?,6]"),
+        OpShapeCase(
+            "Conv", [.tensor(.float, [1, 3, 8, 8]), .weight([4, 3, 3, 3])], [("strides", .ints([0, 0]))], expect: "float32[...]"),
+        OpShapeCase(
+            "Conv", [.tensor(.float, [1, 3, 8, 8]), .weight([4, 3, 3, 3])], [("pads", .ints([.max, 0, 0, 0]))], expect: "float32[1,4,?,6]"),
         OpShapeCase("MaxPool", [.tensor(.float, [1, 3, 8, 8])], [("kernel_shape", .ints([3]))], expect: "float32[...]"),
         OpShapeCase("DepthToSpace", [.tensor(.float, [1, 16, 4, 4])], [("blocksize", .int(0))], expect: "float32[...]"),
         OpShapeCase("Tile", [.tensor(.float, [2, 3]), .ints([-1, 2])], expect: "float32[?,?]"),
@@ -54,7 +57,9 @@ import Testing
         OpShapeCase("Concat", [.tensor(.float, [2]), .tensor(.float, [3])], [("axis", .string("x"))], expect: "float32[...]"),
         OpShapeCase("Resize", [.tensor(.float, [1, 1, 4, 4]), .absent, .floats([1, 1, .infinity, .nan])], expect: "float32[1,1,?,?]"),
         OpShapeCase("EyeLike", [.tensor(.float, [2, 2])], [("dtype", .int(-7))], expect: "float32[2,2]"),
-        OpShapeCase("LayerNormalization", [.tensor(.float, [2, 3]), .weight([3])], [("axis", .int(9))], outputs: 3, expect: "float32[2,3]", "unknown", "unknown"),
+        OpShapeCase(
+            "LayerNormalization", [.tensor(.float, [2, 3]), .weight([3])], [("axis", .int(9))], outputs: 3, expect: "float32[2,3]",
+            "unknown", "unknown"),
         OpShapeCase("Einsum", [.tensor(.float, [2, 3])], [("equation", .string("i1->i"))], expect: "float32[...]"),
         OpShapeCase("Reshape", [.tensor(.float, [2, 3]), .ints([0, 0, 0])], expect: "float32[2,3,?]"),
     ]

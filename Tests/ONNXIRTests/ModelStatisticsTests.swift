@@ -52,12 +52,20 @@ import Testing
 
     /// One compute node's MACs from its shapes.
     static let perOp: [(OpShapeCase, Int64?)] = [
-        (OpShapeCase("Conv", [.tensor(.float, [1, 8, 10, 10]), .weight([8, 1, 3, 3])], [("group", .int(8)), ("pads", .ints([1, 1, 1, 1]))]), 8 * 100 * 9),
+        (
+            OpShapeCase(
+                "Conv", [.tensor(.float, [1, 8, 10, 10]), .weight([8, 1, 3, 3])], [("group", .int(8)), ("pads", .ints([1, 1, 1, 1]))]),
+            8 * 100 * 9
+        ),
         (OpShapeCase("ConvTranspose", [.tensor(.float, [1, 4, 5, 5]), .weight([4, 2, 3, 3])]), 100 * 18),
         (OpShapeCase("MatMul", [.tensor(.float, [2, 3, 4, 5]), .weight([5, 6])]), 2 * 3 * 4 * 6 * 5),
         (OpShapeCase("MatMul", [.tensor(.float, ["B", "S", 64]), .tensor(.float, ["B", 64, "S"])]), 64),
         (OpShapeCase("Gemm", [.tensor(.float, [8, 4]), .weight([8, 10])], [("transA", .int(1))]), 4 * 10 * 8),
-        (OpShapeCase("LSTM", [.tensor(.float, [5, 2, 10]), .weight([1, 40, 10]), .weight([1, 40, 10])], [("hidden_size", .int(10))], outputs: 3), 5 * 2 * 800),
+        (
+            OpShapeCase(
+                "LSTM", [.tensor(.float, [5, 2, 10]), .weight([1, 40, 10]), .weight([1, 40, 10])], [("hidden_size", .int(10))], outputs: 3),
+            5 * 2 * 800
+        ),
         (OpShapeCase("MatMul", [.tensor(.float, nil), .weight([5, 6])]), nil),
         (OpShapeCase("Relu", [.tensor(.float, nil)]), 0),
     ]

@@ -79,7 +79,8 @@ import Testing
         let back = b.node("Cast", [shape], ["to": .int(Int64(DataType.int64.rawValue))])
         let spatial = b.node("Slice", [back, b.ints("s", [-2]), b.ints("e", [Int64.max])])
         let channels = b.node("Squeeze", [b.node("Slice", [back, b.ints("s1", [1]), b.ints("e1", [2])]), b.ints("a", [0])])
-        let target = b.node("Concat", [b.ints("lead", [-1]), b.node("Unsqueeze", [channels, b.ints("a2", [0])]), spatial], ["axis": .int(0)])
+        let target = b.node(
+            "Concat", [b.ints("lead", [-1]), b.node("Unsqueeze", [channels, b.ints("a2", [0])]), spatial], ["axis": .int(0)])
         let y = b.node("Reshape", [x, target])
         ShapeInference().run(on: b.model())
         #expect(Self.inferred(spatial) == "int64[2]")

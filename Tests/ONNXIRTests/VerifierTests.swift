@@ -46,7 +46,8 @@ import Testing
         let reader = elseBranch.nodes[0]
         reader.setInput(0, late)
         #expect(
-            Verifier().problems(in: b.model()) == ["subgraph 'else': node 'reads_x' (Neg) reads 'late_out', which is not defined before it"])
+            Verifier().problems(in: b.model()) == ["subgraph 'else': node 'reads_x' (Neg) reads 'late_out', which is not defined before it"]
+        )
     }
 
     @Test func initializerWhoseDataContradictsItsDeclaredType() {

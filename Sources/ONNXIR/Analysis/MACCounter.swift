@@ -32,7 +32,8 @@ enum MACCounter {
             let k = transposed && a.count >= 2 ? a[a.count - 2] : a[a.count - 1]
             return product(out + [k])
         default:  // LSTM / GRU / RNN
-            guard let x = input(0), x.count == 3, let w = input(1), let r = input(2), let wr = product(w).flatMap({ a in product(r).map { a.saturatingAdd($0) } })
+            guard let x = input(0), x.count == 3, let w = input(1), let r = input(2),
+                let wr = product(w).flatMap({ a in product(r).map { a.saturatingAdd($0) } })
             else { return nil }
             return product([x[0], x[1], wr])
         }

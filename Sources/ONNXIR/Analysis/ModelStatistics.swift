@@ -55,7 +55,11 @@ public struct ModelStatistics {
                 parameters = parameters.saturatingAdd(v.sparseInitializer?.values.elementCount ?? 0)
             }
             for n in graph.nodes {
-                if graph === model.graph { mainCounts[n.qualifiedOp, default: 0] += 1 } else { subgraphCounts[n.qualifiedOp, default: 0] += 1 }
+                if graph === model.graph {
+                    mainCounts[n.qualifiedOp, default: 0] += 1
+                } else {
+                    subgraphCounts[n.qualifiedOp, default: 0] += 1
+                }
             }
         }
         var layers: [LayerCost] = []

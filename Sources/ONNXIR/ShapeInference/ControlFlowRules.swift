@@ -53,7 +53,9 @@ enum ControlFlowRules {
     /// A per-iteration tensor type stacked along a new axis of `size`.
     static func stacked(_ type: ValueType?, axis: Int64, size: Dimension) -> ValueType? {
         guard let type, let element = type.elementType else { return nil }
-        guard let dims = type.shape?.dimensions, let at = DimensionMath.axis(axis, rank: dims.count + 1) else { return .tensor(element, nil) }
+        guard let dims = type.shape?.dimensions, let at = DimensionMath.axis(axis, rank: dims.count + 1) else {
+            return .tensor(element, nil)
+        }
         var out = dims
         out.insert(size, at: at)
         return .tensor(element, TensorShape(out))
@@ -90,7 +92,8 @@ enum ControlFlowRules {
     static func widenCarriedInputs(of node: Node) -> Bool {
         guard let body = node.attribute("body")?.graph else { return false }
         let first = node.opType == "Loop" ? 2 : 0
-        let count = node.opType == "Loop" ? max(0, node.inputs.count - 2) : node.inputs.count - Int(node.attribute("num_scan_inputs")?.int ?? 0)
+        let count =
+            node.opType == "Loop" ? max(0, node.inputs.count - 2) : node.inputs.count - Int(node.attribute("num_scan_inputs")?.int ?? 0)
         var changed = false
         for k in 0..<max(0, count) {
             let input = first + k, output = node.opType == "Loop" ? 1 + k : k

@@ -18,7 +18,8 @@ enum ReshapeRules {
         let minusOnes = out.indices.filter { out[$0].value == -1 }
         if minusOnes.count > 1 { return .tensor(type, out.map { $0.value == -1 ? .unknown : $0 }) }
         if let minus = minusOnes.first {
-            out[minus] = input.map { inferredMinusOne(input: $0, others: out.enumerated().filter { $0.offset != minus }.map(\.element)) } ?? .unknown
+            out[minus] =
+                input.map { inferredMinusOne(input: $0, others: out.enumerated().filter { $0.offset != minus }.map(\.element)) } ?? .unknown
         }
         var result = RuleResult.tensor(type, out)
         if let v = c.values(0) { result.values = [v] }
@@ -125,7 +126,8 @@ enum ReshapeRules {
             return .tensor(c.elementType(0), c.dims(0).map { $0.map { _ in .unknown } })
         }
         return .tensor(
-            c.elementType(0), zip(dims, repeats).map { d, r in r == 1 ? d : DimensionMath.size(d.value.flatMap { DimensionMath.times($0, r) }) })
+            c.elementType(0),
+            zip(dims, repeats).map { d, r in r == 1 ? d : DimensionMath.size(d.value.flatMap { DimensionMath.times($0, r) }) })
     }
 
     /// DepthToSpace: [N, C, H, W] -> [N, C/b^2, H*b, W*b]; SpaceToDepth the reverse.
@@ -138,7 +140,8 @@ enum ReshapeRules {
         }
         func times(_ x: Dimension, _ k: Int64) -> Dimension { DimensionMath.size(x.value.flatMap { DimensionMath.times($0, k) }) }
         func over(_ x: Dimension, _ k: Int64) -> Dimension { x.value.map { $0 % k == 0 ? .value($0 / k) : .unknown } ?? .unknown }
-        let out = toSpace ? [d[0], over(d[1], area), times(d[2], b), times(d[3], b)] : [d[0], times(d[1], area), over(d[2], b), over(d[3], b)]
+        let out =
+            toSpace ? [d[0], over(d[1], area), times(d[2], b), times(d[3], b)] : [d[0], times(d[1], area), over(d[2], b), over(d[3], b)]
         return .tensor(c.elementType(0), out)
     }
 }

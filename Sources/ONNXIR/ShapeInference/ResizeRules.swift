@@ -27,7 +27,9 @@ enum ResizeRules {
                 return .tensor(type, out)
             }
             // One scale for every axis: the smallest (not_larger) or largest (not_smaller) ratio.
-            guard let inputs = DimensionMath.concrete(axes.map { dims[$0] }), !inputs.contains(0) else { return .tensor(type, unknownSizes) }
+            guard let inputs = DimensionMath.concrete(axes.map { dims[$0] }), !inputs.contains(0) else {
+                return .tensor(type, unknownSizes)
+            }
             let ratios = zip(sizes, inputs).map { Double($0) / Double($1) }
             guard let scale = policy == "not_larger" ? ratios.min() : ratios.max() else { return .tensor(type, unknownSizes) }
             for (k, a) in axes.enumerated() { out[a] = rounded(Double(inputs[k]) * scale) }
