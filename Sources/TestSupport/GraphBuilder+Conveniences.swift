@@ -47,3 +47,13 @@ extension AttributeValue {
     /// A string attribute from Swift text (`auto_pad`, `direction`, `mode`, `equation`).
     public static func string(_ text: String) -> AttributeValue { .string(Array(text.utf8)) }
 }
+
+extension GraphBuilder {
+    /// `node` with the attributes labelled: `b.node("Conv", [x, w], attributes: ["pads": ...])`.
+    @discardableResult
+    public func node(
+        _ op: String, _ inputs: [Value?], attributes: [String: AttributeValue], domain: String = "", name: String? = nil
+    ) -> Value {
+        node(op, inputs, attributes, domain: domain, name: name)
+    }
+}

@@ -101,6 +101,15 @@ import Testing
         #expect(Self.inferred(outs[1]) == "float32[T,4]")
     }
 
+    @Test(arguments: [Int64.min, -1, 0, 3, .max]) func scanWithAbsurdScanInputCount(_ count: Int64) {
+        let b = GraphBuilder()
+        let sequence = b.input("xs", .float, ["T", 4])
+        let body = b.subgraph("body") { g in g.graph.addOutput(g.node("Neg", [g.input("x_t", type: nil)])) }
+        let out = b.node("Scan", [sequence], ["body": .graph(body), "num_scan_inputs": .int(count)])
+        ShapeInference().run(on: b.model())
+        #expect(out.inferredType == nil)
+    }
+
     @Test func functionCallsInferTheirBodies() {
         let b = GraphBuilder()
         let x = b.input("x", .float, ["N", 8])

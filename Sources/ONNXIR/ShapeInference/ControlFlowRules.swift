@@ -92,10 +92,12 @@ enum ControlFlowRules {
     static func widenCarriedInputs(of node: Node) -> Bool {
         guard let body = node.attribute("body")?.graph else { return false }
         let first = node.opType == "Loop" ? 2 : 0
-        let count =
-            node.opType == "Loop" ? max(0, node.inputs.count - 2) : node.inputs.count - Int(node.attribute("num_scan_inputs")?.int ?? 0)
+        // Loop carries inputs 2...; Scan carries the inputs before its num_scan_inputs scanned ones.
+        let scanned = node.attribute("num_scan_inputs")?.int ?? 0
+        guard node.opType == "Loop" || (0...Int64(node.inputs.count)).contains(scanned) else { return false }
+        let count = node.opType == "Loop" ? max(0, node.inputs.count - 2) : node.inputs.count - Int(scanned)
         var changed = false
-        for k in 0..<max(0, count) {
+        for k in 0..<count {
             let input = first + k, output = node.opType == "Loop" ? 1 + k : k
             guard input < body.inputs.count, output < body.outputs.count else { break }
             let bound = body.inputs[input]
