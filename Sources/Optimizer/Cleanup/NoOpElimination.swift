@@ -76,10 +76,13 @@ struct RemoveSameTypeCast: NoOpPattern {
     let anchorOps: Set<String> = ["Cast", "CastLike"]
 
     func verdict(_ node: Node, _ context: MatchContext) -> NoOpVerdict {
-        let target: DataType? =
-            node.opType == "Cast"
-            ? node.attribute("to")?.int.map { DataType(rawValue: Int32(truncatingIfNeeded: $0)) }
-            : node.input(1)?.knownType?.elementType
+        // Spelled as an if/else: the release optimizer of Swift 6.3.1 crashes on the ternary form.
+        var target: DataType?
+        if node.opType == "Cast" {
+            if let to = node.attribute("to")?.int { target = DataType(rawValue: Int32(truncatingIfNeeded: to)) }
+        } else {
+            target = node.input(1)?.knownType?.elementType
+        }
         guard let source = node.firstInput?.knownType?.elementType, source != .undefined, let target, target != .undefined else {
             return .unknown("the element types of input and target are not both known")
         }
