@@ -105,7 +105,8 @@ struct OptimizeCommand: ParsableCommand {
             manager = try PassManager(
                 steps: steps,
                 options: .init(
-                    verifyEach: verifyEach || PassManager.verifyEachByDefault, log: verbose ? CommandSupport.printError : { _ in }))
+                    verifyEach: verifyEach || PassManager.verifyEachByDefault, calibration: calibrationSamples,
+                    log: verbose ? CommandSupport.printError : { _ in }))
         } catch let error as PassError { throw CommandFailure(error.description) }
         let before = ModelCounts(model: loaded)
         let reports: [PassReport]
