@@ -30,6 +30,8 @@ SECTIONS = [
      ["passes"]),
     ("optimize", "Runs a pipeline (`--pipeline 'cleanup,dead-code{keep-inputs=true}'` or `--recipe FILE.json`), verifies against the original with `--verify` (`--inputs DIR`, else calibration data, else seeded random samples), fails without writing when a `--max-delta METRIC=VALUE` budget is exceeded, and writes JSON/HTML reports.",
      ["optimize", "Fixtures/digits_cnn/model.onnx", "-o", "{tmp}/digits_clean.onnx", "--pipeline", "cleanup", "--verify", "--inputs", "Fixtures/digits_cnn/test_data", "--max-delta", "accuracy=0.005", "--report", "{tmp}/report.json"]),
+    ("optimize (static INT8 quantization)", "`quantize` emits QuantizeLinear/DequantizeLinear in the form onnxruntime fuses into its integer kernels: per-channel int8 weights, uint8 activations calibrated on `--calibration DIR`, int32 biases. `quantize{mode=dynamic}` and `quantize{mode=weight-only,weights=int4}` need no data.",
+     ["optimize", "Fixtures/digits_cnn/model.onnx", "-o", "{tmp}/digits_int8.onnx", "--pipeline", "cleanup,quantize", "--calibration", "Fixtures/digits_cnn/test_data", "--verify", "--inputs", "Fixtures/digits_cnn/test_data", "--max-delta", "accuracy=0.005"]),
     ("diff", "What changed between two models: nodes added/removed/changed (matched by structure, so renames do not count), attributes, inputs, weights with numeric deltas, interface and metadata, totals. Exit 0 either way.",
      ["diff", "Fixtures/opsets/cnn_opset11.onnx", "Fixtures/opsets/cnn_opset21.onnx"]),
 ]
