@@ -10,7 +10,8 @@ public struct CleanupPass: GraphPass {
     ]
     /// The passes cleanup runs, in order.
     static let members: [PassEntry] = [
-        .of(ConstantsToInitializers.self), .of(IdentityElimination.self), .of(ShapeFolding.self), .of(ConstantFolding.self),
+        .of(ConstantsToInitializers.self), .of(IdentityElimination.self), .of(ShapeFolding.self), .of(ReshapeTargetFolding.self),
+        .of(ConstantFolding.self),
         .of(NoOpElimination.self), .of(ReshapeMerging.self), .of(BatchNormFusion.self), .of(AffineFusion.self), .of(PadFusion.self),
         .of(MatMulAddFusion.self), .of(InitializerDeduplication.self), .of(CommonSubexpressionElimination.self),
         .of(DeadCodeElimination.self),

@@ -23,6 +23,7 @@ public enum PassRegistry {
         .of(ConstantsToInitializers.self),
         .of(IdentityElimination.self),
         .of(ShapeFolding.self),
+        .of(ReshapeTargetFolding.self),
         .of(ConstantFolding.self),
         .of(NoOpElimination.self),
         .of(ReshapeMerging.self),
