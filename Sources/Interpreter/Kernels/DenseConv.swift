@@ -49,6 +49,17 @@ final class DenseConvKernel: Kernel {
         let depthwise = group == cin && coutPerGroup == 1 && spatial == 2
         let pointwise = kernelSize == 1 && geometry.isIdentityWindow
         let columnsCount = pointwise || depthwise ? 0 : cinPerGroup * kernelSize * outSize
+        if depthwise {
+            // Channels are independent: spread them over the threads (batch 1 is the common case).
+            context.parallelFor(batch * cin, grain: 8) { range in
+                for plane in range {
+                    let c = plane % cin
+                    geometry.depthwise2D(
+                        input: px + plane * inSize, weights: pw + c * kernelSize, output: po + plane * outSize, bias: pb?[c] ?? 0)
+                }
+            }
+            return [out]
+        }
         context.parallelFor(batch, grain: 1) { range in
             var columns = [Float](repeating: 0, count: columnsCount)
             for n in range {
@@ -206,22 +217,42 @@ struct ConvGeometry {
         }
     }
 
-    /// One channel of a 2-D depthwise convolution, accumulated directly.
+    /// One channel of a 2-D depthwise convolution, accumulated directly. Columns whose whole
+    /// window lies inside the input skip the bounds checks.
     func depthwise2D(input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, output o: UnsafeMutablePointer<Float>, bias: Float) {
         let (ih, iw, kh, kw, oh, ow) = (input[0], input[1], kernel[0], kernel[1], output[0], output[1])
+        let (sy, sx, dy, dx, py, px) = (strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1])
+        // Interior columns: ox * sx - px >= 0 and ox * sx - px + (kw - 1) * dx < iw.
+        let first = min(ow, max(0, (px + sx - 1) / sx))
+        let last = max(first, min(ow, (iw - 1 - (kw - 1) * dx + px) / sx + 1))
         for oy in 0..<oh {
-            for ox in 0..<ow {
-                var sum = bias
-                for ky in 0..<kh {
-                    let iy = oy * strides[0] - pads[0] + ky * dilations[0]
-                    if iy < 0 || iy >= ih { continue }
-                    let row = x + iy * iw
-                    for kx in 0..<kw {
-                        let ix = ox * strides[1] - pads[1] + kx * dilations[1]
-                        if ix >= 0 && ix < iw { sum += row[ix] * w[ky * kw + kx] }
+            let row = o + oy * ow
+            for ox in 0..<ow { row[ox] = bias }
+            for ky in 0..<kh {
+                let iy = oy * sy - py + ky * dy
+                if iy < 0 || iy >= ih { continue }
+                let src = x + iy * iw
+                let wrow = w + ky * kw
+                for kx in 0..<kw {
+                    let weight = wrow[kx]
+                    let offset = kx * dx - px
+                    // Edges, with checks.
+                    for ox in 0..<first {
+                        let ix = ox * sx + offset
+                        if ix >= 0 && ix < iw { row[ox] += src[ix] * weight }
+                    }
+                    for ox in last..<ow {
+                        let ix = ox * sx + offset
+                        if ix >= 0 && ix < iw { row[ox] += src[ix] * weight }
+                    }
+                    // Interior, unchecked and contiguous when the stride is 1.
+                    if sx == 1 {
+                        let base = src + offset
+                        for ox in first..<last { row[ox] += base[ox] * weight }
+                    } else {
+                        for ox in first..<last { row[ox] += src[ox * sx + offset] * weight }
                     }
                 }
-                o[oy * ow + ox] = sum
             }
         }
     }

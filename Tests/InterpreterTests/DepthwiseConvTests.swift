@@ -1,0 +1,46 @@
+import ONNXIR
+import TestSupport
+import Testing
+
+@testable import Interpreter
+
+/// The direct depthwise path agrees with a naive convolution for strides, pads and dilations.
+@Suite struct DepthwiseConvTests {
+    @Test(arguments: [(1, 1, 1), (2, 1, 1), (1, 0, 2), (2, 2, 1), (3, 1, 2)])
+    func matchesNaiveConvolution(stride: Int, pad: Int, dilation: Int) throws {
+        let (c, h, w, k) = (3, 9, 11, 3)
+        var g = SeededGenerator(seed: UInt64(stride * 100 + pad * 10 + dilation))
+        let x = (0..<(c * h * w)).map { _ in g.nextFloat(in: -1...1) }
+        let wt = (0..<(c * k * k)).map { _ in g.nextFloat(in: -1...1) }
+        let bias: [Float] = [0.5, -0.25, 1]
+        let graph = Graph(name: "dw")
+        let xv = graph.addInput(named: "x", type: .tensor(.float, TensorShape([1, Int64(c), Int64(h), Int64(w)])))
+        let wv = graph.addInitializer(.float32(dims: [Int64(c), 1, Int64(k), Int64(k)], values: wt), named: "w")
+        let bv = graph.addInitializer(.float32(dims: [Int64(c)], values: bias), named: "b")
+        let attributes = [
+            Attribute(name: "group", value: .int(Int64(c))), Attribute(name: "strides", value: .ints([Int64(stride), Int64(stride)])),
+            Attribute(name: "pads", value: .ints([Int64(pad), Int64(pad), Int64(pad), Int64(pad)])),
+            Attribute(name: "dilations", value: .ints([Int64(dilation), Int64(dilation)])),
+        ]
+        graph.addOutput(
+            graph.makeNode(opType: "Conv", name: "conv", attributes: attributes, inputs: [xv, wv, bv], outputNames: ["y"]).outputs[0]!)
+        let out = try Session(model: Model(graph: graph)).run(["x": .float32([1, c, h, w], x)])[0]
+        let oh = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, ow = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1
+        #expect(out.shape == [1, c, oh, ow])
+        let got = try out.floatValues()
+        for ch in 0..<c {
+            for oy in 0..<oh {
+                for ox in 0..<ow {
+                    var sum = bias[ch]
+                    for ky in 0..<k {
+                        for kx in 0..<k {
+                            let iy = oy * stride - pad + ky * dilation, ix = ox * stride - pad + kx * dilation
+                            if iy >= 0 && iy < h && ix >= 0 && ix < w { sum += x[(ch * h + iy) * w + ix] * wt[(ch * k + ky) * k + kx] }
+                        }
+                    }
+                    #expect(abs(got[(ch * oh + oy) * ow + ox] - sum) < 1e-5)
+                }
+            }
+        }
+    }
+}
