@@ -40,15 +40,19 @@ public final class GraphBuilder {
 
     /// Adds a node and returns its first output (see `nodeOutputs` for several).
     @discardableResult
-    public func node(_ op: String, _ inputs: [Value?], _ attributes: [String: AttributeValue] = [:], domain: String = "", name: String? = nil) -> Value {
+    public func node(
+        _ op: String, _ inputs: [Value?], _ attributes: [String: AttributeValue] = [:], domain: String = "", name: String? = nil
+    ) -> Value {
         nodeOutputs(op, inputs, attributes, outputs: 1, domain: domain, name: name)[0]
     }
 
     public func nodeOutputs(
-        _ op: String, _ inputs: [Value?], _ attributes: [String: AttributeValue] = [:], outputs: Int, domain: String = "", name: String? = nil
+        _ op: String, _ inputs: [Value?], _ attributes: [String: AttributeValue] = [:], outputs: Int, domain: String = "",
+        name: String? = nil
     ) -> [Value] {
         let attrs = attributes.keys.sorted().map { Attribute(name: $0, value: attributes[$0]!) }
-        let node = graph.addNode(opType: op, domain: domain, baseName: name ?? op.lowercased(), attributes: attrs, inputs: inputs, outputCount: outputs)
+        let node = graph.addNode(
+            opType: op, domain: domain, baseName: name ?? op.lowercased(), attributes: attrs, inputs: inputs, outputCount: outputs)
         return node.outputs.map { $0! }
     }
 
@@ -59,7 +63,9 @@ public final class GraphBuilder {
     }
 
     public func model(irVersion: Int64 = 8, extraOpsets: [OperatorSetID] = []) -> Model {
-        Model(graph: graph, irVersion: irVersion, opsetImports: [OperatorSetID(domain: "", version: opset)] + extraOpsets, producerName: "whittle-tests")
+        Model(
+            graph: graph, irVersion: irVersion, opsetImports: [OperatorSetID(domain: "", version: opset)] + extraOpsets,
+            producerName: "whittle-tests")
     }
 
     public func random(_ count: Int, scale: Float = 1) -> [Float] { (0..<count).map { _ in random.nextFloat(in: -scale...scale) } }

@@ -92,7 +92,8 @@ import Testing
         let sum = try SingleNode.run("ReduceSum", opset: 13, inputs: [data, .int64(dims: [1], values: [1])])[0]
         #expect(sum.dataType == .int64)
         #expect(try sum.int64Values() == [2, 9 + (Int64(1) << 40)])
-        let max = try SingleNode.run("ReduceMax", opset: 18, inputs: [data, .int64(dims: [1], values: [0])], attributes: ["keepdims": .int(0)])[0]
+        let max = try SingleNode.run(
+            "ReduceMax", opset: 18, inputs: [data, .int64(dims: [1], values: [0])], attributes: ["keepdims": .int(0)])[0]
         #expect(try max.int64Values() == [4, 5, Int64(1) << 40])
         let mean = try SingleNode.run("ReduceMean", opset: 18, inputs: [TestTensor.make(.int32, [3], [Int32(1), 2, 4])])[0]
         #expect(Array(mean.elements(Int32.self)) == [2])
@@ -107,7 +108,8 @@ import Testing
 
     @Test func emptyReducedAxisGivesTheIdentity() throws {
         let data = Tensor.float32(dims: [2, 0], values: [])
-        let sum = try SingleNode.run("ReduceSum", opset: 13, inputs: [data, .int64(dims: [1], values: [1])], attributes: ["keepdims": .int(0)])[0]
+        let sum = try SingleNode.run(
+            "ReduceSum", opset: 13, inputs: [data, .int64(dims: [1], values: [1])], attributes: ["keepdims": .int(0)])[0]
         #expect(sum.shape == [2] && Array(sum.floats) == [0, 0])
         let prod = try SingleNode.run("ReduceProd", opset: 18, inputs: [data, .int64(dims: [1], values: [1])])[0]
         #expect(prod.shape == [2, 1] && Array(prod.floats) == [1, 1])

@@ -47,11 +47,13 @@ import Testing
 
     @Test func upsampleScalesLinearAlignCorners() throws {
         let x = Tensor.float32(dims: [1, 1, 2, 2], values: [1, 2, 3, 4])
-        let out = try Self.resize(x, scales: [1, 1, 2, 2], ["mode": .string("linear"), "coordinate_transformation_mode": .string("align_corners")])
+        let out = try Self.resize(
+            x, scales: [1, 1, 2, 2], ["mode": .string("linear"), "coordinate_transformation_mode": .string("align_corners")])
         Self.expectClose(
             out,
             [
-                1, 1.3333334, 1.6666667, 2, 1.6666667, 2, 2.3333335, 2.6666667, 2.3333335, 2.6666667, 3, 3.3333335, 3, 3.3333333, 3.6666667, 4,
+                1, 1.3333334, 1.6666667, 2, 1.6666667, 2, 2.3333335, 2.6666667, 2.3333335, 2.6666667, 3, 3.3333335, 3, 3.3333333, 3.6666667,
+                4,
             ])
     }
 
@@ -126,7 +128,9 @@ import Testing
 
     static let gridCases: [GridCase] = {
         let transforms = ["half_pixel", "align_corners", "asymmetric", "pytorch_half_pixel", "half_pixel_symmetric"]
-        let targets: [([Float]?, [Int64]?)] = [([1, 1, 2, 1.5], nil), ([1, 1, 0.6, 0.8], nil), (nil, [1, 1, 7, 3]), ([1, 1, 1.7, 0.5], nil)]
+        let targets: [([Float]?, [Int64]?)] = [
+            ([1, 1, 2, 1.5], nil), ([1, 1, 0.6, 0.8], nil), (nil, [1, 1, 7, 3]), ([1, 1, 1.7, 0.5], nil),
+        ]
         var cases: [GridCase] = []
         for transform in transforms {
             for (scales, sizes) in targets {
@@ -137,9 +141,12 @@ import Testing
                 cases.append(GridCase(mode: "cubic", transform: transform, nearestMode: "", scales: scales, sizes: sizes))
             }
         }
-        cases.append(GridCase(mode: "cubic", transform: "half_pixel", nearestMode: "", scales: [1, 1, 2, 0.6], sizes: nil, excludeOutside: true))
-        cases.append(GridCase(mode: "linear", transform: "half_pixel", nearestMode: "", scales: [1, 1, 0.5, 0.4], sizes: nil, antialias: true))
-        cases.append(GridCase(mode: "cubic", transform: "half_pixel", nearestMode: "", scales: [1, 1, 0.6, 0.4], sizes: nil, antialias: true))
+        cases.append(
+            GridCase(mode: "cubic", transform: "half_pixel", nearestMode: "", scales: [1, 1, 2, 0.6], sizes: nil, excludeOutside: true))
+        cases.append(
+            GridCase(mode: "linear", transform: "half_pixel", nearestMode: "", scales: [1, 1, 0.5, 0.4], sizes: nil, antialias: true))
+        cases.append(
+            GridCase(mode: "cubic", transform: "half_pixel", nearestMode: "", scales: [1, 1, 0.6, 0.4], sizes: nil, antialias: true))
         return cases
     }()
 

@@ -9,9 +9,10 @@ import Testing
 @Suite struct ShapeViewTests {
     static let data = Tensor.float32(dims: [2, 3, 4], values: (0..<24).map(Float.init))
 
-    @Test(arguments: [
-        ([0, -1], [2, 12]), ([-1], [24]), ([4, 0, 2], [4, 3, 2]), ([2, 3, 2, 2], [2, 3, 2, 2]),
-    ] as [([Int64], [Int])])
+    @Test(
+        arguments: [
+            ([0, -1], [2, 12]), ([-1], [24]), ([4, 0, 2], [4, 3, 2]), ([2, 3, 2, 2], [2, 3, 2, 2]),
+        ] as [([Int64], [Int])])
     func reshapeResolvesZeroAndMinusOne(shape: [Int64], expected: [Int]) throws {
         let out = try SingleNode.run("Reshape", opset: 14, inputs: [Self.data, .int64(dims: [Int64(shape.count)], values: shape)])[0]
         #expect(out.shape == expected)
@@ -58,7 +59,8 @@ import Testing
         #expect(dropout[1].dataType == .bool && dropout[1].elements(UInt8.self).allSatisfy { $0 == 1 })
     }
 
-    @Test(arguments: [(nil, nil, [2, 3, 4]), (1, nil, [3, 4]), (-2, -1, [3]), (0, 100, [2, 3, 4]), (2, 1, [])] as [(Int64?, Int64?, [Int64])])
+    @Test(
+        arguments: [(nil, nil, [2, 3, 4]), (1, nil, [3, 4]), (-2, -1, [3]), (0, 100, [2, 3, 4]), (2, 1, [])] as [(Int64?, Int64?, [Int64])])
     func shapeSlicesWithStartAndEnd(start: Int64?, end: Int64?, expected: [Int64]) throws {
         var attributes: [String: AttributeValue] = [:]
         if let start { attributes["start"] = .int(start) }
@@ -88,15 +90,17 @@ import Testing
         }
     }
 
-    @Test(arguments: [
-        ([5, 7], nil), ([2, 3, 4], [1, 0, 2]), ([2, 3, 4], nil), ([2, 16, 9, 10], [0, 2, 3, 1]), ([2, 9, 10, 16], [0, 3, 1, 2]),
-        ([40, 33], [1, 0]), ([3, 1, 4, 1, 5], [4, 2, 0, 3, 1]),
-    ] as [([Int], [Int]?)])
+    @Test(
+        arguments: [
+            ([5, 7], nil), ([2, 3, 4], [1, 0, 2]), ([2, 3, 4], nil), ([2, 16, 9, 10], [0, 2, 3, 1]), ([2, 9, 10, 16], [0, 3, 1, 2]),
+            ([40, 33], [1, 0]), ([3, 1, 4, 1, 5], [4, 2, 0, 3, 1]),
+        ] as [([Int], [Int]?)])
     func transposeMatchesNaiveIndexing(shape: [Int], perm: [Int]?) throws {
         var random = SeededGenerator(seed: 5)
         let values = random.floats(shape.reduce(1, *))
         let attributes: [String: AttributeValue] = perm.map { ["perm": .ints($0.map(Int64.init))] } ?? [:]
-        let out = try SingleNode.run("Transpose", inputs: [.float32(dims: shape.map(Int64.init), values: values)], attributes: attributes)[0]
+        let out = try SingleNode.run("Transpose", inputs: [.float32(dims: shape.map(Int64.init), values: values)], attributes: attributes)[
+            0]
         let p = perm ?? Array((0..<shape.count).reversed())
         #expect(out.shape == p.map { shape[$0] })
         #expect(Array(out.floats) == Self.naiveTranspose(values, shape, p))
@@ -138,12 +142,13 @@ import Testing
         #expect(throws: InterpreterError.self) { _ = try SingleNode.run("Concat", inputs: [a, b], attributes: ["axis": .int(0)]) }
     }
 
-    @Test(arguments: [
-        (Int64(11), [Int64]?.some([1, 3]), Int64?.none, 2, [[1], [2, 3, 4]]),
-        (13, [2, 2], nil, 2, [[1, 2], [3, 4]]),
-        (13, nil, nil, 2, [[1, 2], [3, 4]]),
-        (18, nil, 3, 3, [[1, 2], [3, 4], []]),
-    ] as [(Int64, [Int64]?, Int64?, Int, [[Float]])])
+    @Test(
+        arguments: [
+            (Int64(11), [Int64]?.some([1, 3]), Int64?.none, 2, [[1], [2, 3, 4]]),
+            (13, [2, 2], nil, 2, [[1, 2], [3, 4]]),
+            (13, nil, nil, 2, [[1, 2], [3, 4]]),
+            (18, nil, 3, 3, [[1, 2], [3, 4], []]),
+        ] as [(Int64, [Int64]?, Int64?, Int, [[Float]])])
     func splitTakesSizesByOpset(opset: Int64, split: [Int64]?, numOutputs: Int64?, outputs: Int, expected: [[Float]]) throws {
         let x = Tensor.float32(dims: [4], values: [1, 2, 3, 4])
         var attributes: [String: AttributeValue] = [:]
@@ -156,13 +161,14 @@ import Testing
         #expect(out.map { Array($0.floats) } == expected)
     }
 
-    @Test(arguments: [
-        ([0], [2], nil, nil, [2, 4], [0, 1, 2, 3, 4, 5, 6, 7]),
-        ([1], [-1], [1], nil, [3, 2], [1, 2, 5, 6, 9, 10]),
-        ([-1], [-1000], [1], [-1], [3, 4], [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8]),
-        ([0, 3], [100, 0], [0, 1], [2, -2], [2, 2], [3, 1, 11, 9]),
-        ([5], [10], [0], nil, [0, 4], []),
-    ] as [([Int64], [Int64], [Int64]?, [Int64]?, [Int], [Float])])
+    @Test(
+        arguments: [
+            ([0], [2], nil, nil, [2, 4], [0, 1, 2, 3, 4, 5, 6, 7]),
+            ([1], [-1], [1], nil, [3, 2], [1, 2, 5, 6, 9, 10]),
+            ([-1], [-1000], [1], [-1], [3, 4], [3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8]),
+            ([0, 3], [100, 0], [0, 1], [2, -2], [2, 2], [3, 1, 11, 9]),
+            ([5], [10], [0], nil, [0, 4], []),
+        ] as [([Int64], [Int64], [Int64]?, [Int64]?, [Int], [Float])])
     func sliceClampsAndSteps(starts: [Int64], ends: [Int64], axes: [Int64]?, steps: [Int64]?, shape: [Int], expected: [Float]) throws {
         let x = Tensor.float32(dims: [3, 4], values: (0..<12).map(Float.init))
         func ints(_ v: [Int64]?) -> Tensor? { v.map { .int64(dims: [Int64($0.count)], values: $0) } }
@@ -173,7 +179,8 @@ import Testing
 
     @Test func sliceBeforeOpset10ReadsAttributes() throws {
         let x = Tensor.float32(dims: [3, 4], values: (0..<12).map(Float.init))
-        let out = try SingleNode.run("Slice", opset: 9, inputs: [x], attributes: ["starts": .ints([1]), "ends": .ints([3]), "axes": .ints([1])])[0]
+        let out = try SingleNode.run(
+            "Slice", opset: 9, inputs: [x], attributes: ["starts": .ints([1]), "ends": .ints([3]), "axes": .ints([1])])[0]
         #expect(out.shape == [3, 2] && Array(out.floats) == [1, 2, 5, 6, 9, 10])
     }
 
@@ -230,7 +237,8 @@ import Testing
         let x = Tensor.float32(dims: [2, 2], values: [1, 2, 3, 4])
         let legacy = try SingleNode.run("Pad", opset: 2, inputs: [x], attributes: ["pads": .ints([0, 1, 0, 0]), "value": .float(9)])[0]
         #expect(legacy.shape == [2, 3] && Array(legacy.floats) == [9, 1, 2, 9, 3, 4])
-        let axes = try SingleNode.run("Pad", opset: 18, inputs: [x, .int64(dims: [2], values: [1, 1]), nil, .int64(dims: [1], values: [-1])])[0]
+        let axes = try SingleNode.run(
+            "Pad", opset: 18, inputs: [x, .int64(dims: [2], values: [1, 1]), nil, .int64(dims: [1], values: [-1])])[0]
         #expect(axes.shape == [2, 4] && Array(axes.floats) == [0, 1, 2, 0, 0, 3, 4, 0])
         let ints = try SingleNode.run("Pad", opset: 13, inputs: [.int64(dims: [2], values: [5, 6]), .int64(dims: [2], values: [1, 0])])[0]
         #expect(try ints.int64Values() == [0, 5, 6])
@@ -310,10 +318,12 @@ import Testing
         let flat = try SingleNode.run("Compress", inputs: [x, TestTensor.bools([3], [true, false, true])])[0]
         #expect(Array(flat.floats) == [0, 2])
         let oneHot = try SingleNode.run(
-            "OneHot", opset: 11, inputs: [.int64(dims: [3], values: [0, -1, 5]), .int64(dims: [], values: [3]), .float32(dims: [2], values: [0, 1])])[0]
+            "OneHot", opset: 11,
+            inputs: [.int64(dims: [3], values: [0, -1, 5]), .int64(dims: [], values: [3]), .float32(dims: [2], values: [0, 1])])[0]
         #expect(oneHot.shape == [3, 3] && Array(oneHot.floats) == [1, 0, 0, 0, 0, 1, 0, 0, 0])
         let axis0 = try SingleNode.run(
-            "OneHot", opset: 11, inputs: [.int64(dims: [2], values: [1, 0]), .float32(dims: [], values: [2]), .int64(dims: [2], values: [5, 9])],
+            "OneHot", opset: 11,
+            inputs: [.int64(dims: [2], values: [1, 0]), .float32(dims: [], values: [2]), .int64(dims: [2], values: [5, 9])],
             attributes: ["axis": .int(0)])[0]
         #expect(axis0.shape == [2, 2])
         #expect(try axis0.int64Values() == [5, 9, 9, 5])
@@ -334,16 +344,20 @@ import Testing
 
     @Test func constantOfShapeRangeAndEyeLike() throws {
         let filled = try SingleNode.run(
-            "ConstantOfShape", inputs: [.int64(dims: [2], values: [2, 3])], attributes: ["value": .tensor(.int64(dims: [1], values: [7]))])[0]
+            "ConstantOfShape", inputs: [.int64(dims: [2], values: [2, 3])], attributes: ["value": .tensor(.int64(dims: [1], values: [7]))])[
+                0]
         #expect(filled.shape == [2, 3])
         #expect(try filled.int64Values() == [Int64](repeating: 7, count: 6))
         let zeros = try SingleNode.run("ConstantOfShape", inputs: [.int64(dims: [0], values: [])])[0]
         #expect(zeros.shape == [] && zeros.dataType == .float && zeros.floats[0] == 0)
-        let range = try SingleNode.run("Range", inputs: [.float32(dims: [], values: [1]), .float32(dims: [], values: [2]), .float32(dims: [], values: [0.25])])[0]
+        let range = try SingleNode.run(
+            "Range", inputs: [.float32(dims: [], values: [1]), .float32(dims: [], values: [2]), .float32(dims: [], values: [0.25])])[0]
         #expect(Array(range.floats) == [1, 1.25, 1.5, 1.75])
-        let down = try SingleNode.run("Range", inputs: [.int64(dims: [], values: [10]), .int64(dims: [], values: [3]), .int64(dims: [], values: [-3])])[0]
+        let down = try SingleNode.run(
+            "Range", inputs: [.int64(dims: [], values: [10]), .int64(dims: [], values: [3]), .int64(dims: [], values: [-3])])[0]
         #expect(try down.int64Values() == [10, 7, 4])
-        let eye = try SingleNode.run("EyeLike", inputs: [.float32(dims: [2, 3], values: [Float](repeating: 5, count: 6))], attributes: ["k": .int(1)])[0]
+        let eye = try SingleNode.run(
+            "EyeLike", inputs: [.float32(dims: [2, 3], values: [Float](repeating: 5, count: 6))], attributes: ["k": .int(1)])[0]
         #expect(Array(eye.floats) == [0, 1, 0, 0, 0, 1])
     }
 
@@ -372,7 +386,8 @@ import Testing
         let unsaturated = try SingleNode.run(
             "Cast", opset: 19, inputs: [x], attributes: ["to": .int(Int64(DataType.float8e5m2.rawValue)), "saturate": .int(0)])[0]
         #expect(try unsaturated.floatValues() == [1, 0.3125, 1024, -.infinity])
-        let text = try SingleNode.run("Cast", inputs: [.float32(dims: [2], values: [0.5, 3])], attributes: ["to": .int(Int64(DataType.string.rawValue))])[0]
+        let text = try SingleNode.run(
+            "Cast", inputs: [.float32(dims: [2], values: [0.5, 3])], attributes: ["to": .int(Int64(DataType.string.rawValue))])[0]
         #expect(text.strings?.map { String(decoding: $0, as: UTF8.self) } == ["0.5", "3.0"])
         let parsed = try SingleNode.run("Cast", inputs: [TestTensor.strings([3], ["1e3", "-INF", "7"])], attributes: ["to": .int(1)])[0]
         #expect(Array(parsed.floats) == [1000, -.infinity, 7])
@@ -381,7 +396,8 @@ import Testing
     @Test(arguments: [true, false], [Int64(0), 1, -1])
     func triluKeepsOneTriangle(upper: Bool, k: Int64) throws {
         let x = Tensor.float32(dims: [3, 3], values: (1...9).map(Float.init))
-        let out = try SingleNode.run("Trilu", opset: 14, inputs: [x, .int64(dims: [], values: [k])], attributes: ["upper": .int(upper ? 1 : 0)])[0]
+        let out = try SingleNode.run(
+            "Trilu", opset: 14, inputs: [x, .int64(dims: [], values: [k])], attributes: ["upper": .int(upper ? 1 : 0)])[0]
         let expected = (0..<9).map { i -> Float in
             let (r, c) = (i / 3, i % 3)
             let keep = upper ? c - r >= Int(k) : c - r <= Int(k)
@@ -390,7 +406,9 @@ import Testing
         #expect(Array(out.floats) == expected)
     }
 
-    @Test(arguments: [(false, false, [1, 3, 6, 10]), (true, false, [0, 1, 3, 6]), (false, true, [10, 9, 7, 4]), (true, true, [9, 7, 4, 0])])
+    @Test(arguments: [
+        (false, false, [1, 3, 6, 10]), (true, false, [0, 1, 3, 6]), (false, true, [10, 9, 7, 4]), (true, true, [9, 7, 4, 0]),
+    ])
     func cumSumHonoursExclusiveAndReverse(exclusive: Bool, reverse: Bool, expected: [Float]) throws {
         let out = try SingleNode.run(
             "CumSum", inputs: [.float32(dims: [4], values: [1, 2, 3, 4]), .int64(dims: [], values: [0])],
@@ -398,7 +416,9 @@ import Testing
         #expect(Array(out.floats) == expected)
     }
 
-    @Test(arguments: ["ij,jk->ik", "bij,bjk->bik", "ij,kj->ik", "ij->ji", "ii->i", "ij->", "i,i->", "...ij,...jk->...ik", "ij,jk", "bij,bkj->bki"])
+    @Test(arguments: [
+        "ij,jk->ik", "bij,bjk->bik", "ij,kj->ik", "ij->ji", "ii->i", "ij->", "i,i->", "...ij,...jk->...ik", "ij,jk", "bij,bkj->bki",
+    ])
     func einsumMatchesDirectSums(equation: String) throws {
         var random = SeededGenerator(seed: 9)
         let shapes: [[Int64]] =
@@ -423,9 +443,13 @@ import Testing
         case "ij,jk->ik", "ij,jk":
             for i in 0..<2 { for k in 0..<4 { expected.append((0..<3).map { at(0, [i, $0]) * at(1, [$0, k]) }.reduce(0, +)) } }
         case "bij,bjk->bik", "...ij,...jk->...ik":
-            for b in 0..<2 { for i in 0..<2 { for k in 0..<4 { expected.append((0..<3).map { at(0, [b, i, $0]) * at(1, [b, $0, k]) }.reduce(0, +)) } } }
+            for b in 0..<2 {
+                for i in 0..<2 { for k in 0..<4 { expected.append((0..<3).map { at(0, [b, i, $0]) * at(1, [b, $0, k]) }.reduce(0, +)) } }
+            }
         case "bij,bkj->bki":
-            for b in 0..<2 { for k in 0..<4 { for i in 0..<2 { expected.append((0..<3).map { at(0, [b, i, $0]) * at(1, [b, k, $0]) }.reduce(0, +)) } } }
+            for b in 0..<2 {
+                for k in 0..<4 { for i in 0..<2 { expected.append((0..<3).map { at(0, [b, i, $0]) * at(1, [b, k, $0]) }.reduce(0, +)) } }
+            }
         case "ij,kj->ik":
             for i in 0..<2 { for k in 0..<4 { expected.append((0..<3).map { at(0, [i, $0]) * at(1, [k, $0]) }.reduce(0, +)) } }
         case "ii->i": expected = (0..<3).map { at(0, [$0, $0]) }

@@ -121,7 +121,8 @@ struct UnaryCase: @unchecked Sendable, CustomTestStringConvertible {
         if opset < 11 {
             out = try SingleNode.run("Clip", opset: opset, inputs: [x], attributes: ["min": .float(-1), "max": .float(2)])[0]
         } else {
-            out = try SingleNode.run("Clip", opset: opset, inputs: [x, .float32(dims: [], values: [-1]), .float32(dims: [], values: [2])])[0]
+            out = try SingleNode.run("Clip", opset: opset, inputs: [x, .float32(dims: [], values: [-1]), .float32(dims: [], values: [2])])[
+                0]
         }
         #expect(Array(out.floats) == [-1, -1, 0, 2, 2])
     }
@@ -132,11 +133,15 @@ struct UnaryCase: @unchecked Sendable, CustomTestStringConvertible {
         #expect(Array(onlyMax.floats) == [-5, 0, 1, 1])
         let noBounds = try SingleNode.run("Clip", opset: 13, inputs: [x])[0]
         #expect(Array(noBounds.floats) == [-5, 0, 3, .infinity])
-        let inverted = try SingleNode.run("Clip", opset: 13, inputs: [x, .float32(dims: [], values: [2]), .float32(dims: [], values: [1])])[0]
+        let inverted = try SingleNode.run(
+            "Clip", opset: 13, inputs: [x, .float32(dims: [], values: [2]), .float32(dims: [], values: [1])])[0]
         #expect(Array(inverted.floats) == [1, 1, 1, 1])
         let ints = try SingleNode.run(
             "Clip", opset: 12,
-            inputs: [TestTensor.make(.int32, [4], [Int32(-9), 0, 5, 100]), TestTensor.make(.int32, [], [Int32(-2)]), TestTensor.make(.int32, [], [Int32(6)])])[0]
+            inputs: [
+                TestTensor.make(.int32, [4], [Int32(-9), 0, 5, 100]), TestTensor.make(.int32, [], [Int32(-2)]),
+                TestTensor.make(.int32, [], [Int32(6)]),
+            ])[0]
         #expect(Array(ints.elements(Int32.self)) == [-2, 0, 5, 6])
     }
 
@@ -147,9 +152,14 @@ struct UnaryCase: @unchecked Sendable, CustomTestStringConvertible {
         let out = try SingleNode.run("Where", inputs: [condition, x, y])[0]
         #expect(out.shape == [2, 3])
         #expect(Array(out.floats) == [1, 2, 3, -1, -1, -1])
-        let strings = try SingleNode.run("Where", inputs: [condition, TestTensor.strings([1, 2], ["a", "b"]), TestTensor.strings([], ["z"])])[0]
+        let strings = try SingleNode.run(
+            "Where", inputs: [condition, TestTensor.strings([1, 2], ["a", "b"]), TestTensor.strings([], ["z"])])[0]
         #expect(strings.strings?.map { String(decoding: $0, as: UTF8.self) } == ["a", "b", "z", "z"])
-        let ints = try SingleNode.run("Where", inputs: [TestTensor.bools([3], [false, true, false]), .int64(dims: [3], values: [1, 2, 3]), .int64(dims: [3], values: [7, 8, 9])])[0]
+        let ints = try SingleNode.run(
+            "Where",
+            inputs: [
+                TestTensor.bools([3], [false, true, false]), .int64(dims: [3], values: [1, 2, 3]), .int64(dims: [3], values: [7, 8, 9]),
+            ])[0]
         #expect(try ints.int64Values() == [7, 2, 9])
     }
 
@@ -200,7 +210,8 @@ struct UnaryCase: @unchecked Sendable, CustomTestStringConvertible {
 /// Runs one node on constant inputs; shared by the kernel-family tests of this target.
 enum SingleNode {
     static func run(
-        _ op: String, opset: Int64 = 18, domain: String = "", inputs: [Tensor?], attributes: [String: AttributeValue] = [:], outputs: Int = 1
+        _ op: String, opset: Int64 = 18, domain: String = "", inputs: [Tensor?], attributes: [String: AttributeValue] = [:],
+        outputs: Int = 1
     ) throws -> [RuntimeTensor] {
         let b = GraphBuilder(opset: opset)
         let values = inputs.enumerated().map { i, t in t.map { b.initializer("input\(i)", $0) } }

@@ -1,6 +1,6 @@
 import ONNXIR
-import Testing
 import TestSupport
+import Testing
 
 /// The mutation API keeps use-lists exact; the verifier names what is wrong.
 @Suite struct MutationAPITests {

@@ -20,7 +20,9 @@ final class ConcatKernel: Kernel {
         var shape = first.shape
         shape[a] = 0
         for p in parts {
-            guard p.dataType == first.dataType else { throw KernelFailure("inputs differ in type (\(first.dataType.name), \(p.dataType.name))") }
+            guard p.dataType == first.dataType else {
+                throw KernelFailure("inputs differ in type (\(first.dataType.name), \(p.dataType.name))")
+            }
             guard p.rank == first.rank, p.shape.enumerated().allSatisfy({ $0.offset == a || $0.element == first.shape[$0.offset] }) else {
                 throw KernelFailure("input shapes \(first.shape) and \(p.shape) differ outside axis \(a)")
             }
@@ -57,13 +59,17 @@ final class SplitKernel: Kernel {
         attributeSplit = ctx.opset >= 13 ? nil : try ctx.ints("split")
         outputCount = ctx.node.outputs.count
         numOutputs = ctx.opset >= 18 ? try ctx.int("num_outputs") : nil
-        if let numOutputs, numOutputs != outputCount { throw ctx.fail("num_outputs is \(numOutputs) but the node has \(outputCount) outputs") }
+        if let numOutputs, numOutputs != outputCount {
+            throw ctx.fail("num_outputs is \(numOutputs) but the node has \(outputCount) outputs")
+        }
     }
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
         let x = try Require.input(inputs, 0)
         if x.strings != nil {
-            return try StringMovement.run(inputs, stringInputs: [0], stringOutputs: Array(0..<outputCount), context) { try self.run($0, context) }
+            return try StringMovement.run(inputs, stringInputs: [0], stringOutputs: Array(0..<outputCount), context) {
+                try self.run($0, context)
+            }
         }
         let a = try Axis.normalize(axis, rank: x.rank)
         let dim = x.shape[a]
@@ -73,7 +79,9 @@ final class SplitKernel: Kernel {
                 let chunk = (dim + outputCount - 1) / outputCount
                 sizes = (0..<outputCount).map { Swift.max(0, Swift.min(chunk, dim - $0 * chunk)) }
             } else {
-                guard dim % outputCount == 0 else { throw KernelFailure("axis \(a) of size \(dim) does not split into \(outputCount) equal parts") }
+                guard dim % outputCount == 0 else {
+                    throw KernelFailure("axis \(a) of size \(dim) does not split into \(outputCount) equal parts")
+                }
                 sizes = [Int](repeating: dim / outputCount, count: outputCount)
             }
         }

@@ -105,7 +105,9 @@ struct StridedCopy {
 
     /// Output dimension `plane` reads the source's contiguous axis while the output's innermost
     /// dimension jumps: copy 32x32 tiles of that plane so both sides stay in cache.
-    private func tiledTranspose<T>(_ src: UnsafeMutablePointer<T>, _ dst: UnsafeMutablePointer<T>, plane k: Int, _ context: ExecutionContext) {
+    private func tiledTranspose<T>(
+        _ src: UnsafeMutablePointer<T>, _ dst: UnsafeMutablePointer<T>, plane k: Int, _ context: ExecutionContext
+    ) {
         let rank = dims.count
         let outStrides = Self.contiguousStrides(dims)
         let (rowsK, cols) = (dims[k], dims[rank - 1])

@@ -66,8 +66,10 @@ final class EinsumKernel: Kernel {
         let k = a.filter { b.contains($0) && !out.contains($0) }
         guard a.count == batch.count + m.count + k.count, b.count == batch.count + n.count + k.count else { return nil }
         func size(_ labels: [Character]) -> Int { labels.reduce(1) { $0 * sizes[$1]! } }
-        let lhs = try TransposeKernel.permute(operands[0], viewShape: operands[0].shape, perm: (batch + m + k).map { a.firstIndex(of: $0)! }, context)
-        let rhs = try TransposeKernel.permute(operands[1], viewShape: operands[1].shape, perm: (batch + k + n).map { b.firstIndex(of: $0)! }, context)
+        let lhs = try TransposeKernel.permute(
+            operands[0], viewShape: operands[0].shape, perm: (batch + m + k).map { a.firstIndex(of: $0)! }, context)
+        let rhs = try TransposeKernel.permute(
+            operands[1], viewShape: operands[1].shape, perm: (batch + k + n).map { b.firstIndex(of: $0)! }, context)
         let (batches, rows, inner, cols) = (size(batch), size(m), size(k), size(n))
         let product = try context.allocate(.float, (batch + m + n).map { sizes[$0]! })
         if inner == 0 {
@@ -75,8 +77,10 @@ final class EinsumKernel: Kernel {
         } else {
             for i in 0..<batches {
                 BLAS.sgemm(
-                    transA: false, transB: false, m: rows, n: cols, k: inner, alpha: 1, a: lhs.floats.baseAddress! + i * rows * inner, lda: inner,
-                    b: rhs.floats.baseAddress! + i * inner * cols, ldb: cols, beta: 0, c: product.floats.baseAddress! + i * rows * cols, ldc: cols)
+                    transA: false, transB: false, m: rows, n: cols, k: inner, alpha: 1, a: lhs.floats.baseAddress! + i * rows * inner,
+                    lda: inner,
+                    b: rhs.floats.baseAddress! + i * inner * cols, ldb: cols, beta: 0, c: product.floats.baseAddress! + i * rows * cols,
+                    ldc: cols)
             }
         }
         let produced = batch + m + n
@@ -84,7 +88,9 @@ final class EinsumKernel: Kernel {
     }
 
     /// out[output labels] = sum over the other labels of the product of the operands.
-    private func direct<T: Numeric>(_ eq: EinsumEquation, _ operands: [RuntimeTensor], _ sizes: [Character: Int], _ out: RuntimeTensor, _: T.Type) {
+    private func direct<T: Numeric>(
+        _ eq: EinsumEquation, _ operands: [RuntimeTensor], _ sizes: [Character: Int], _ out: RuntimeTensor, _: T.Type
+    ) {
         let labels = eq.output + Array(Set(eq.inputs.joined()).subtracting(eq.output)).sorted()
         let dims = labels.map { sizes[$0]! }
         // Per operand, the element stride of each label (summed for repeated labels: diagonals;
@@ -133,14 +139,17 @@ struct EinsumEquation {
         let sides = cleaned.components(separatedBy: "->")
         guard sides.count <= 2 else { throw KernelFailure("equation '\(text)' has more than one '->'") }
         let terms = sides[0].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-        guard terms.count == ranks.count else { throw KernelFailure("equation '\(text)' has \(terms.count) operands, the node \(ranks.count)") }
+        guard terms.count == ranks.count else {
+            throw KernelFailure("equation '\(text)' has \(terms.count) operands, the node \(ranks.count)")
+        }
         // Placeholders for ellipsis dimensions: private-use characters, aligned from the right.
-        let ellipsisRank = try zip(terms, ranks).map { term, rank -> Int in
-            guard term.contains("...") else { return 0 }
-            let named = term.replacingOccurrences(of: "...", with: "").count
-            guard rank >= named else { throw KernelFailure("operand '\(term)' names more axes than its rank \(rank)") }
-            return rank - named
-        }.max() ?? 0
+        let ellipsisRank =
+            try zip(terms, ranks).map { term, rank -> Int in
+                guard term.contains("...") else { return 0 }
+                let named = term.replacingOccurrences(of: "...", with: "").count
+                guard rank >= named else { throw KernelFailure("operand '\(term)' names more axes than its rank \(rank)") }
+                return rank - named
+            }.max() ?? 0
         let placeholders = (0..<ellipsisRank).map { Character(UnicodeScalar(0xE000 + $0)!) }
         func expand(_ term: String, rank: Int) throws -> [Character] {
             guard let range = term.range(of: "...") else {
@@ -152,7 +161,8 @@ struct EinsumEquation {
         }
         inputs = try zip(terms, ranks).map { try expand($0, rank: $1) }
         if sides.count == 2 {
-            output = try expand(sides[1], rank: sides[1].replacingOccurrences(of: "...", with: "").count + (sides[1].contains("...") ? ellipsisRank : 0))
+            output = try expand(
+                sides[1], rank: sides[1].replacingOccurrences(of: "...", with: "").count + (sides[1].contains("...") ? ellipsisRank : 0))
         } else {
             let counts = inputs.joined().reduce(into: [Character: Int]()) { $0[$1, default: 0] += 1 }
             output = placeholders + counts.filter { $0.value == 1 && !placeholders.contains($0.key) }.keys.sorted()

@@ -168,7 +168,9 @@ final class BiasGeluKernel: Kernel {
         if let bias {
             try Require.type(bias, [.float], "bias")
             let n = bias.count
-            guard n > 0, x.shape.last == n else { throw KernelFailure("bias of shape \(bias.shape) does not match the last axis of \(x.shape)") }
+            guard n > 0, x.shape.last == n else {
+                throw KernelFailure("bias of shape \(bias.shape) does not match the last axis of \(x.shape)")
+            }
             let b = bias.floats.baseAddress!
             for row in 0..<(x.count / n) {
                 let base = row * n

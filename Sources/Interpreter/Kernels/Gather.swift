@@ -4,7 +4,9 @@ import ONNXIR
 /// indices outside [-size, size).
 enum IndexValues {
     static func read(_ t: RuntimeTensor, size: Int, what: String = "index") throws -> [Int] {
-        guard t.dataType == .int64 || t.dataType == .int32 else { throw KernelFailure("indices must be int32 or int64, got \(t.dataType.name)") }
+        guard t.dataType == .int64 || t.dataType == .int32 else {
+            throw KernelFailure("indices must be int32 or int64, got \(t.dataType.name)")
+        }
         var values = try t.intValues()
         for k in values.indices {
             let i = values[k]
@@ -137,7 +139,8 @@ struct NDIndexing {
     let offsets: [Int]
 
     init(data: [Int], indices: RuntimeTensor, batchDims: Int) throws {
-        guard indices.rank >= 1, let depth = indices.shape.last, batchDims >= 0, batchDims < indices.rank, batchDims + depth <= data.count else {
+        guard indices.rank >= 1, let depth = indices.shape.last, batchDims >= 0, batchDims < indices.rank, batchDims + depth <= data.count
+        else {
             throw KernelFailure("indices of shape \(indices.shape) cannot index data of shape \(data) with batch_dims \(batchDims)")
         }
         guard Array(indices.shape.prefix(batchDims)) == Array(data.prefix(batchDims)) else {
@@ -158,7 +161,9 @@ struct NDIndexing {
             for j in 0..<depth {
                 let size = data[batchDims + j]
                 var i = Int(raw[t * depth + j])
-                guard i >= -size && i < size else { throw KernelFailure("index \(i) is out of range for axis \(batchDims + j) of size \(size)") }
+                guard i >= -size && i < size else {
+                    throw KernelFailure("index \(i) is out of range for axis \(batchDims + j) of size \(size)")
+                }
                 if i < 0 { i += size }
                 offset += i * strides[batchDims + j]
             }

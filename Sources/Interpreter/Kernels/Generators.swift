@@ -15,7 +15,8 @@ final class ConstantKernel: Kernel {
         case ("value_floats", .floats(let fs)): value = .float32([fs.count], fs)
         case ("value_int", .int(let i)): value = .int64([], [i])
         case ("value_ints", .ints(let values)): value = .int64([values.count], values)
-        case ("value_string", .string(let s)): value = RuntimeTensor(dataType: .string, shape: [], storage: RuntimeStorage(byteCount: 0), strings: [s])
+        case ("value_string", .string(let s)):
+            value = RuntimeTensor(dataType: .string, shape: [], storage: RuntimeStorage(byteCount: 0), strings: [s])
         case ("value_strings", .strings(let s)):
             value = RuntimeTensor(dataType: .string, shape: [s.count], storage: RuntimeStorage(byteCount: 0), strings: s)
         default: throw ctx.fail("unsupported Constant attribute '\(attribute.name)'")
@@ -84,7 +85,9 @@ final class RangeKernel: Kernel {
         }
     }
 
-    private func floats<T: BinaryFloatingPoint>(_ s: RuntimeTensor, _ l: RuntimeTensor, _ d: RuntimeTensor, _: T.Type, _ context: ExecutionContext)
+    private func floats<T: BinaryFloatingPoint>(
+        _ s: RuntimeTensor, _ l: RuntimeTensor, _ d: RuntimeTensor, _: T.Type, _ context: ExecutionContext
+    )
         throws -> RuntimeTensor
     {
         let (start, limit, delta) = (s.raw.load(as: T.self), l.raw.load(as: T.self), d.raw.load(as: T.self))
@@ -98,7 +101,9 @@ final class RangeKernel: Kernel {
         return out
     }
 
-    private func integers<T: FixedWidthInteger>(_ s: RuntimeTensor, _ l: RuntimeTensor, _ d: RuntimeTensor, _: T.Type, _ context: ExecutionContext)
+    private func integers<T: FixedWidthInteger>(
+        _ s: RuntimeTensor, _ l: RuntimeTensor, _ d: RuntimeTensor, _: T.Type, _ context: ExecutionContext
+    )
         throws -> RuntimeTensor
     {
         let (start, limit, delta) = (Int64(s.raw.load(as: T.self)), Int64(l.raw.load(as: T.self)), Int64(d.raw.load(as: T.self)))
@@ -149,7 +154,9 @@ final class OneHotKernel: Kernel {
         let indices = try Require.input(inputs, 0, "indices"), depthTensor = try Require.input(inputs, 1, "depth")
         let values = try Require.input(inputs, 2, "values")
         guard values.count == 2 else { throw KernelFailure("values must hold [off, on], got \(values.shape)") }
-        guard let depthValue = try depthTensor.floatValues().first, depthValue >= 1 else { throw KernelFailure("depth must be a positive scalar") }
+        guard let depthValue = try depthTensor.floatValues().first, depthValue >= 1 else {
+            throw KernelFailure("depth must be a positive scalar")
+        }
         let depth = Int(depthValue)
         let a = try Axis.normalize(axis, rank: indices.rank + 1)
         var shape = indices.shape

@@ -77,8 +77,10 @@ final class ReduceKernel: Kernel {
             if op == .l2 { for i in 0..<n { acc[i] = acc[i].squareRoot() } }
         case .l1: Self.fold(src, acc, layout, identity: 0, context, load: { v, _ in Swift.abs(v) }, combine: +)
         case .prod: Self.fold(src, acc, layout, identity: 1, context, load: { v, _ in v }, combine: *)
-        case .max: Self.fold(src, acc, layout, identity: -.infinity, context, load: { v, _ in v }, combine: { $0.isNaN || $0 > $1 ? $0 : $1 })
-        case .min: Self.fold(src, acc, layout, identity: .infinity, context, load: { v, _ in v }, combine: { $0.isNaN || $0 < $1 ? $0 : $1 })
+        case .max:
+            Self.fold(src, acc, layout, identity: -.infinity, context, load: { v, _ in v }, combine: { $0.isNaN || $0 > $1 ? $0 : $1 })
+        case .min:
+            Self.fold(src, acc, layout, identity: .infinity, context, load: { v, _ in v }, combine: { $0.isNaN || $0 < $1 ? $0 : $1 })
         case .logSumExp:
             // log(sum(exp(x - m))) + m with m the maximum, so exp never overflows.
             var shifts = [T](repeating: 0, count: n)
@@ -98,7 +100,9 @@ final class ReduceKernel: Kernel {
     ) throws -> RuntimeTensor {
         switch op {
         case .l2, .logSum, .logSumExp:
-            guard x.dataType == .int32 || x.dataType == .int64 else { throw KernelFailure("input type \(x.dataType.name) is not supported") }
+            guard x.dataType == .int32 || x.dataType == .int64 else {
+                throw KernelFailure("input type \(x.dataType.name) is not supported")
+            }
             let wide = try reduceFloat(try HalfPrecision.convert(x, to: .double, context), Double.self, layout, outShape, context)
             return try HalfPrecision.convert(wide, to: x.dataType, context)
         default: break

@@ -33,7 +33,9 @@ final class ResizeKernel: Kernel {
             throw ctx.fail("unknown coordinate_transformation_mode '\(transformName)'")
         }
         let roundingName = isLegacy ? "legacy" : try ctx.string("nearest_mode", default: "round_prefer_floor")
-        guard let rounding = ResizeSampling.NearestRounding(rawValue: roundingName) else { throw ctx.fail("unknown nearest_mode '\(roundingName)'") }
+        guard let rounding = ResizeSampling.NearestRounding(rawValue: roundingName) else {
+            throw ctx.fail("unknown nearest_mode '\(roundingName)'")
+        }
         sampling = ResizeSampling(
             mode: mode, transform: transform, rounding: rounding, cubicA: Double(try ctx.float("cubic_coeff_a", default: -0.75)),
             excludesOutside: try ctx.int("exclude_outside", default: 0) != 0,
@@ -54,7 +56,9 @@ final class ResizeKernel: Kernel {
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
         let x = try Require.input(inputs, 0)
-        func optional(_ i: Int?) -> RuntimeTensor? { i.flatMap { $0 < inputs.count ? inputs[$0] : nil }.flatMap { $0.count > 0 ? $0 : nil } }
+        func optional(_ i: Int?) -> RuntimeTensor? {
+            i.flatMap { $0 < inputs.count ? inputs[$0] : nil }.flatMap { $0.count > 0 ? $0 : nil }
+        }
         let rank = x.rank
         let axes = try (self.axes ?? Array(0..<rank)).map { try Axis.normalize($0, rank: rank) }
         var scales = [Double](repeating: 1, count: rank)
@@ -100,7 +104,8 @@ final class ResizeKernel: Kernel {
 
     /// Nearest: per-axis index maps; an output row whose source row repeats the previous one is
     /// copied from the previous output row.
-    private func nearest(_ x: RuntimeTensor, _ outShape: [Int], _ scales: [Double], _ roi: [(Double, Double)], _ context: ExecutionContext) throws
+    private func nearest(_ x: RuntimeTensor, _ outShape: [Int], _ scales: [Double], _ roi: [(Double, Double)], _ context: ExecutionContext)
+        throws
         -> RuntimeTensor
     {
         if x.strings != nil {
@@ -149,7 +154,8 @@ final class ResizeKernel: Kernel {
     }
 
     private static func gatherRow(
-        _ src: UnsafeMutableRawPointer, _ row: Int, _ map: [Int], _ dst: UnsafeMutableRawPointer, _ fill: UnsafeMutableRawPointer, _ width: Int
+        _ src: UnsafeMutableRawPointer, _ row: Int, _ map: [Int], _ dst: UnsafeMutableRawPointer, _ fill: UnsafeMutableRawPointer,
+        _ width: Int
     ) throws {
         func gather<T>(_: T.Type) {
             let s = src.assumingMemoryBound(to: T.self), d = dst.assumingMemoryBound(to: T.self)
@@ -170,11 +176,15 @@ final class ResizeKernel: Kernel {
     }
 
     /// Linear/cubic on float32: one pass per resized axis, shrinking axes first.
-    private func interpolate(_ x: RuntimeTensor, _ outShape: [Int], _ scales: [Double], _ roi: [(Double, Double)], _ context: ExecutionContext)
+    private func interpolate(
+        _ x: RuntimeTensor, _ outShape: [Int], _ scales: [Double], _ roi: [(Double, Double)], _ context: ExecutionContext
+    )
         throws -> RuntimeTensor
     {
         var current = x
-        let order = (0..<x.rank).sorted { Double(outShape[$0]) / Double(Swift.max(x.shape[$0], 1)) < Double(outShape[$1]) / Double(Swift.max(x.shape[$1], 1)) }
+        let order = (0..<x.rank).sorted {
+            Double(outShape[$0]) / Double(Swift.max(x.shape[$0], 1)) < Double(outShape[$1]) / Double(Swift.max(x.shape[$1], 1))
+        }
         for a in order {
             let taps = sampling.taps(inLength: x.shape[a], outLength: outShape[a], scale: scales[a], roi: roi[a])
             if outShape[a] == x.shape[a] && taps.isIdentity { continue }
@@ -188,7 +198,9 @@ final class ResizeKernel: Kernel {
         return current === x ? try CastKernel.convert(x, to: .float, saturate: true, context) : current
     }
 
-    private func resampleAxis(_ src: RuntimeTensor, into dst: RuntimeTensor, axis a: Int, _ taps: ResizeSampling.Taps, _ context: ExecutionContext) {
+    private func resampleAxis(
+        _ src: RuntimeTensor, into dst: RuntimeTensor, axis a: Int, _ taps: ResizeSampling.Taps, _ context: ExecutionContext
+    ) {
         let outer = src.shape[..<a].reduce(1, *), inner = src.shape[(a + 1)...].reduce(1, *)
         let (inLength, outLength, n) = (src.shape[a], dst.shape[a], taps.count)
         let s = src.floats.baseAddress!, d = dst.floats.baseAddress!

@@ -35,7 +35,8 @@ enum ScatterReduction: String {
         }
     }
 
-    private func combine<T: Numeric & Comparable>(_ out: RuntimeTensor, _ updates: RuntimeTensor, _ offsets: [Int], _ block: Int, _: T.Type) {
+    private func combine<T: Numeric & Comparable>(_ out: RuntimeTensor, _ updates: RuntimeTensor, _ offsets: [Int], _ block: Int, _: T.Type)
+    {
         let dst = out.raw.assumingMemoryBound(to: T.self), src = updates.raw.assumingMemoryBound(to: T.self)
         for (k, o) in offsets.enumerated() {
             let target = dst + o, from = src + k * block

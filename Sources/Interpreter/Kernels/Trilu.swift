@@ -21,7 +21,8 @@ final class TriluKernel: Kernel {
                 // Columns to clear in row i: [0, i + k) for upper, (i + k, cols) for lower.
                 let (from, to) = isUpper ? (0, Swift.min(Swift.max(i + k, 0), cols)) : (Swift.min(Swift.max(i + k + 1, 0), cols), cols)
                 if from < to {
-                    (out.raw + ((m * rows + i) * cols + from) * width).initializeMemory(as: UInt8.self, repeating: 0, count: (to - from) * width)
+                    (out.raw + ((m * rows + i) * cols + from) * width).initializeMemory(
+                        as: UInt8.self, repeating: 0, count: (to - from) * width)
                 }
             }
         }
