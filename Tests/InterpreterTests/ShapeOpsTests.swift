@@ -379,6 +379,36 @@ import Testing
         #expect(legacy.floats[0] == 4)
     }
 
+    /// The SIMD float16 conversions agree bit for bit with the scalar ones (every half, and
+    /// floats around every rounding boundary).
+    @Test func vectorHalfConversionsMatchScalar() {
+        let halves = (0...UInt16.max).map { $0 }
+        var widened = [Float](repeating: 0, count: halves.count)
+        halves.withUnsafeBufferPointer { h in
+            widened.withUnsafeMutableBufferPointer { VectorHalf.widen(h.baseAddress!, $0.baseAddress!, h.count) }
+        }
+        for (h, f) in zip(halves, widened) {
+            let expected = ElementConversion.halfToFloat(h)
+            #expect(expected.isNaN ? f.isNaN : f.bitPattern == expected.bitPattern, "half \(h)")
+        }
+        var random = SeededGenerator(seed: 4)
+        var floats = widened.filter { !$0.isNaN }.flatMap { [$0, $0.nextUp, $0.nextDown, $0 * 1.000_244_1] }
+        floats +=
+            random.floats(10_000, in: -70_000...70_000) + [
+                1e-9, -1e-9, 65_519, 65_520, 1e20, .infinity, -.infinity, .nan, 5.9604645e-8, 2.9802322e-8,
+            ]
+        var narrowed = [UInt16](repeating: 0, count: floats.count)
+        floats.withUnsafeBufferPointer { f in
+            narrowed.withUnsafeMutableBufferPointer { VectorHalf.narrow(f.baseAddress!, $0.baseAddress!, f.count) }
+        }
+        var mismatches = 0
+        for (f, h) in zip(floats, narrowed) {
+            let expected = ElementConversion.floatToHalf(f)
+            if f.isNaN ? h & 0x7C00 != 0x7C00 || h & 0x3FF == 0 : h != expected { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test func castRoundsToFloat8AndStrings() throws {
         let x = Tensor.float32(dims: [4], values: [1, 0.3, 1000, -.infinity])
         let e4m3 = try SingleNode.run("Cast", opset: 19, inputs: [x], attributes: ["to": .int(Int64(DataType.float8e4m3fn.rawValue))])[0]

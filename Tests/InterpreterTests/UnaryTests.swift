@@ -193,6 +193,47 @@ struct UnaryCase: @unchecked Sendable, CustomTestStringConvertible {
         for (y, e) in zip(out.floats, expected) { #expect(abs(Double(y) - e) < 1e-6) }
     }
 
+    /// The SIMD exp/tanh/erf/sigmoid against libm in Double, over a dense grid and the edges.
+    @Test(arguments: ["exp", "tanh", "erf", "sigmoid"])
+    func vectorMathStaysWithinAFewUlps(function: String) {
+        var xs = stride(from: -30.0, through: 30.0, by: 0.0007).map { Float($0) }
+        xs += [0, -0.0, 1e-30, -1e-30, 1e-6, -3e-4, 0.625, -0.625, 1, -1, 88.7, 88.72, -87.3, -100, -103.9, 89, -110]
+        var ys = [Float](repeating: 0, count: xs.count)
+        xs.withUnsafeBufferPointer { x in
+            ys.withUnsafeMutableBufferPointer { y in
+                VectorMath.map(x.baseAddress!, y.baseAddress!, 0..<x.count) { v in
+                    switch function {
+                    case "exp": VectorMath.exp(v)
+                    case "tanh": VectorMath.tanh(v)
+                    case "erf": VectorMath.erf(v)
+                    default: VectorMath.sigmoid(v)
+                    }
+                }
+            }
+        }
+        var worst = 0.0
+        for (x, y) in zip(xs, ys) {
+            let d = Double(x)
+            let expected: Double =
+                switch function {
+                case "exp": Foundation.exp(d)
+                case "tanh": Foundation.tanh(d)
+                case "erf": Foundation.erf(d)
+                default: 1 / (1 + Foundation.exp(-d))
+                }
+            // Relative error; results that underflow float32 only need to be tiny.
+            let error = abs(Double(y) - expected) / max(abs(expected), 1e-30)
+            worst = max(worst, expected > Double(Float.greatestFiniteMagnitude) ? (y == .infinity ? 0 : 1) : error)
+        }
+        #expect(worst < 8e-7, "\(function): worst relative error \(worst)")
+        let specials = [Float.nan, .infinity, -.infinity]
+        var out = [Float](repeating: 0, count: 3)
+        specials.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { y in VectorMath.map(x.baseAddress!, y.baseAddress!, 0..<3) { VectorMath.exp($0) } }
+        }
+        #expect(out[0].isNaN && out[1] == .infinity && out[2] == 0)
+    }
+
     @Test func largeTensorsSplitAcrossThreadsGiveTheSameResult() throws {
         var random = SeededGenerator(seed: 7)
         let values = random.floats(100_003, in: -4...4)

@@ -143,10 +143,19 @@ final class PReluKernel: Kernel {
         let po = out.raw.assumingMemoryBound(to: T.self)
         let (shape, shapes) = Broadcasting.coalesced(outShape: x.shape, inputShapes: [x.shape, slope.shape])
         Broadcasting.forEachRow(outShape: shape, inputShapes: shapes) { o, offsets, strides, n in
-            let (os, ss) = (offsets[1], strides[1])
-            for i in 0..<n {
-                let v = px[o + i]
-                po[o + i] = v < 0 ? v * ps[os + i * ss] : v
+            let (x, y, s) = (px + o, po + o, ps + offsets[1])
+            // Coalesced rows see either one slope (per channel) or a contiguous run of them.
+            if strides[1] == 0 {
+                let slope = s[0]
+                for i in 0..<n {
+                    let v = x[i]
+                    y[i] = v < 0 ? v * slope : v
+                }
+            } else {
+                for i in 0..<n {
+                    let v = x[i]
+                    y[i] = v < 0 ? v * s[i] : v
+                }
             }
         }
         return out
@@ -180,7 +189,7 @@ final class BiasGeluKernel: Kernel {
             dst.update(from: src, count: x.count)
         }
         let op = self.op
-        context.parallelFor(x.count, grain: 16384) { range in UnaryKernel.apply(op, dst, dst, range) }
+        context.parallelFor(x.count, grain: 16384) { range in UnaryKernel.applyFloat(op, dst, dst, range) }
         return [out]
     }
 }

@@ -38,8 +38,8 @@ final class UnaryKernel: Kernel {
         case .float: return [try compute(x, Float.self, context)]
         case .double: return [try compute(x, Double.self, context)]
         case .float16, .bfloat16:
-            let result = try compute(try HalfPrecision.widen(x, context), Float.self, context)
-            return [try HalfPrecision.narrow(result, to: x.dataType, context)]
+            let result = try compute(try CastKernel.convert(x, to: .float, saturate: true, context), Float.self, context)
+            return [try CastKernel.convert(result, to: x.dataType, saturate: true, context)]
         case .int8 where op.acceptsIntegers: return [try integer(x, Int8.self, context)]
         case .int16 where op.acceptsIntegers: return [try integer(x, Int16.self, context)]
         case .int32 where op.acceptsIntegers: return [try integer(x, Int32.self, context)]
@@ -66,8 +66,28 @@ final class UnaryKernel: Kernel {
         let src = x.raw.assumingMemoryBound(to: T.self)
         let dst = out.raw.assumingMemoryBound(to: T.self)
         let op = self.op
-        context.parallelFor(x.count, grain: 16384) { range in Self.apply(op, src, dst, range) }
+        if T.self == Float.self {
+            let (s, d) = (x.floats.baseAddress!, out.floats.baseAddress!)
+            context.parallelFor(x.count, grain: 16384) { range in Self.applyFloat(op, s, d, range) }
+        } else {
+            context.parallelFor(x.count, grain: 16384) { range in Self.apply(op, src, dst, range) }
+        }
         return out
+    }
+
+    /// float32: the SIMD forms of the transcendental activations, the scalar loop otherwise.
+    static func applyFloat(_ op: Op, _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ r: Range<Int>) {
+        switch op {
+        case .exp: VectorMath.map(src, dst, r) { VectorMath.exp($0) }
+        case .sigmoid: VectorMath.map(src, dst, r) { VectorMath.sigmoid($0) }
+        case .tanh: VectorMath.map(src, dst, r) { VectorMath.tanh($0) }
+        case .erf: VectorMath.map(src, dst, r) { VectorMath.erf($0) }
+        case .geluErf: VectorMath.map(src, dst, r) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_78)) }
+        case .geluTanh:
+            VectorMath.map(src, dst, r) { v in 0.5 * v * (1 + VectorMath.tanh(0.797_884_56 * (v + 0.044_715 * v * v * v))) }
+        case .swish(let alpha): VectorMath.map(src, dst, r) { v in v * VectorMath.sigmoid(alpha * v) }
+        default: apply(op, src, dst, r)
+        }
     }
 
     // One switch per chunk, one loop per op.

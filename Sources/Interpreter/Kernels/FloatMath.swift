@@ -1,8 +1,16 @@
 import Foundation
 
 /// The libm functions float kernels need, for Float and Double alike, so one generic loop body
-/// serves both precisions (specialized per type, no dynamic dispatch in the loop).
-protocol FloatMath: BinaryFloatingPoint {
+/// serves both precisions (specialized per type, no dynamic dispatch in the loop). The eight-lane
+/// forms are requirements because Swift picks SIMD operator overloads when it type-checks:
+/// generic code gets the lane-by-lane comparison, concrete Float/Double code the vector one.
+protocol FloatMath: BinaryFloatingPoint, SIMDScalar {
+    static func exponential(_ v: SIMD8<Self>) -> SIMD8<Self>
+    /// Lane-wise max and min that let NaN through.
+    static func maximum(_ a: SIMD8<Self>, _ b: SIMD8<Self>) -> SIMD8<Self>
+    static func minimum(_ a: SIMD8<Self>, _ b: SIMD8<Self>) -> SIMD8<Self>
+    static func magnitude(_ v: SIMD8<Self>) -> SIMD8<Self>
+
     static func exponential(_ x: Self) -> Self
     static func exponentialMinusOne(_ x: Self) -> Self
     static func logarithm(_ x: Self) -> Self
@@ -24,6 +32,14 @@ protocol FloatMath: BinaryFloatingPoint {
 }
 
 extension Float: FloatMath {
+    @inline(__always) static func exponential(_ v: SIMD8<Float>) -> SIMD8<Float> { VectorMath.exp(v) }
+    @inline(__always) static func maximum(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: b .> a).replacing(with: b, where: b .!= b)
+    }
+    @inline(__always) static func minimum(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        a.replacing(with: b, where: b .< a).replacing(with: b, where: b .!= b)
+    }
+    @inline(__always) static func magnitude(_ v: SIMD8<Float>) -> SIMD8<Float> { VectorMath.magnitude(v) }
     @inline(__always) static func exponential(_ x: Float) -> Float { expf(x) }
     @inline(__always) static func exponentialMinusOne(_ x: Float) -> Float { expm1f(x) }
     @inline(__always) static func logarithm(_ x: Float) -> Float { logf(x) }
@@ -45,6 +61,18 @@ extension Float: FloatMath {
 }
 
 extension Double: FloatMath {
+    @inline(__always) static func exponential(_ v: SIMD8<Double>) -> SIMD8<Double> {
+        var out = v
+        for k in 0..<8 { out[k] = Foundation.exp(v[k]) }
+        return out
+    }
+    @inline(__always) static func maximum(_ a: SIMD8<Double>, _ b: SIMD8<Double>) -> SIMD8<Double> {
+        a.replacing(with: b, where: b .> a).replacing(with: b, where: b .!= b)
+    }
+    @inline(__always) static func minimum(_ a: SIMD8<Double>, _ b: SIMD8<Double>) -> SIMD8<Double> {
+        a.replacing(with: b, where: b .< a).replacing(with: b, where: b .!= b)
+    }
+    @inline(__always) static func magnitude(_ v: SIMD8<Double>) -> SIMD8<Double> { v.replacing(with: -v, where: v .< 0) }
     @inline(__always) static func exponential(_ x: Double) -> Double { Foundation.exp(x) }
     @inline(__always) static func exponentialMinusOne(_ x: Double) -> Double { Foundation.expm1(x) }
     @inline(__always) static func logarithm(_ x: Double) -> Double { Foundation.log(x) }

@@ -44,8 +44,9 @@ final class ReduceKernel: Kernel {
         case .float: return [try reduceFloat(x, Float.self, layout, outShape, context)]
         case .double: return [try reduceFloat(x, Double.self, layout, outShape, context)]
         case .float16, .bfloat16:
-            let wide = try reduceFloat(try HalfPrecision.widen(x, context), Float.self, layout, outShape, context)
-            return [try HalfPrecision.narrow(wide, to: x.dataType, context)]
+            let wide = try reduceFloat(
+                try CastKernel.convert(x, to: .float, saturate: true, context), Float.self, layout, outShape, context)
+            return [try CastKernel.convert(wide, to: x.dataType, saturate: true, context)]
         case .int32: return [try reduceInteger(x, Int32.self, layout, outShape, context)]
         case .int64: return [try reduceInteger(x, Int64.self, layout, outShape, context)]
         case .uint32: return [try reduceInteger(x, UInt32.self, layout, outShape, context)]
@@ -69,33 +70,31 @@ final class ReduceKernel: Kernel {
         let count = T(layout.reduceCount)
         switch op {
         case .sum, .mean, .logSum:
-            Self.fold(src, acc, layout, identity: 0, context, load: { v, _ in v }, combine: +)
+            Self.fold(src, acc, layout, FloatSum<T>(), context)
             if op == .mean { for i in 0..<n { acc[i] /= count } }
             if op == .logSum { for i in 0..<n { acc[i] = T.logarithm(acc[i]) } }
         case .sumSquare, .l2:
-            Self.fold(src, acc, layout, identity: 0, context, load: { v, _ in v * v }, combine: +)
+            Self.fold(src, acc, layout, FloatSumOfSquares<T>(), context)
             if op == .l2 { for i in 0..<n { acc[i] = acc[i].squareRoot() } }
-        case .l1: Self.fold(src, acc, layout, identity: 0, context, load: { v, _ in Swift.abs(v) }, combine: +)
-        case .prod: Self.fold(src, acc, layout, identity: 1, context, load: { v, _ in v }, combine: *)
-        case .max:
-            Self.fold(src, acc, layout, identity: -.infinity, context, load: { v, _ in v }, combine: { $0.isNaN || $0 > $1 ? $0 : $1 })
-        case .min:
-            Self.fold(src, acc, layout, identity: .infinity, context, load: { v, _ in v }, combine: { $0.isNaN || $0 < $1 ? $0 : $1 })
+        case .l1: Self.fold(src, acc, layout, FloatSumOfMagnitudes<T>(), context)
+        case .prod: Self.fold(src, acc, layout, FloatProduct<T>(), context)
+        case .max: Self.fold(src, acc, layout, FloatMaximum<T>(), context)
+        case .min: Self.fold(src, acc, layout, FloatMinimum<T>(), context)
         case .logSumExp:
             // log(sum(exp(x - m))) + m with m the maximum, so exp never overflows.
             var shifts = [T](repeating: 0, count: n)
             shifts.withUnsafeMutableBufferPointer { buffer in
                 let shift = buffer.baseAddress!
-                Self.fold(src, shift, layout, identity: -.infinity, context, load: { v, _ in v }, combine: { $0 > $1 ? $0 : $1 })
+                Self.fold(src, shift, layout, FloatMaximum<T>(), context)
                 for i in 0..<n where !shift[i].isFinite { shift[i] = 0 }
-                Self.fold(src, acc, layout, identity: 0, context, load: { v, o in T.exponential(v - shift[o]) }, combine: +)
+                Self.fold(src, acc, layout, ShiftedExponentials(shift: shift), context)
                 for i in 0..<n { acc[i] = T.logarithm(acc[i]) + shift[i] }
             }
         }
         return out
     }
 
-    private func reduceInteger<T: FixedWidthInteger>(
+    private func reduceInteger<T: FixedWidthInteger & SIMDScalar>(
         _ x: RuntimeTensor, _: T.Type, _ layout: ReductionLayout, _ outShape: [Int], _ context: ExecutionContext
     ) throws -> RuntimeTensor {
         switch op {
@@ -112,57 +111,63 @@ final class ReduceKernel: Kernel {
         let acc = out.raw.assumingMemoryBound(to: T.self)
         switch op {
         case .sum, .mean:
-            Self.fold(src, acc, layout, identity: 0, context, load: { v, _ in v }, combine: &+)
+            Self.fold(src, acc, layout, IntegerSum<T>(loading: .value), context)
             if op == .mean, layout.reduceCount > 0 {
                 let count = T(truncatingIfNeeded: layout.reduceCount)
                 for i in 0..<out.count { acc[i] /= count }
             }
-        case .sumSquare: Self.fold(src, acc, layout, identity: 0, context, load: { v, _ in v &* v }, combine: &+)
-        case .l1: Self.fold(src, acc, layout, identity: 0, context, load: { v, _ in v < 0 ? 0 &- v : v }, combine: &+)
-        case .prod: Self.fold(src, acc, layout, identity: 1, context, load: { v, _ in v }, combine: &*)
-        case .max: Self.fold(src, acc, layout, identity: T.min, context, load: { v, _ in v }, combine: { Swift.max($0, $1) })
-        case .min:
-            let top: T = x.dataType == .bool ? 1 : T.max
-            Self.fold(src, acc, layout, identity: top, context, load: { v, _ in v }, combine: { Swift.min($0, $1) })
+        case .sumSquare: Self.fold(src, acc, layout, IntegerSum<T>(loading: .square), context)
+        case .l1: Self.fold(src, acc, layout, IntegerSum<T>(loading: .magnitude), context)
+        case .prod: Self.fold(src, acc, layout, IntegerProduct<T>(), context)
+        case .max: Self.fold(src, acc, layout, IntegerMaximum<T>(), context)
+        case .min: Self.fold(src, acc, layout, IntegerMinimum<T>(top: x.dataType == .bool ? 1 : T.max), context)
         case .l2, .logSum, .logSumExp: break
         }
         return out
     }
 
-    /// acc[o] = combine over the reduced elements of load(x, o), starting from `identity`.
+    /// acc[o] = the rule's fold of every input element reduced into o. Rows whose last axis is
+    /// reduced fold eight lanes at a time; rows whose last axis is kept accumulate elementwise.
     /// Threads split the outermost kept dimension, or the kept row when the outermost is reduced.
-    @inline(__always)
-    private static func fold<T>(
-        _ src: UnsafeMutablePointer<T>, _ acc: UnsafeMutablePointer<T>, _ layout: ReductionLayout, identity: T,
-        _ context: ExecutionContext, load: (T, Int) -> T, combine: (T, T) -> T
+    private static func fold<R: ReductionRule>(
+        _ src: UnsafeMutablePointer<R.Element>, _ acc: UnsafeMutablePointer<R.Element>, _ layout: ReductionLayout, _ rule: R,
+        _ context: ExecutionContext
     ) {
-        acc.initialize(repeating: identity, count: layout.outputCount)
+        typealias Lanes = SIMD8<R.Element>
+        acc.initialize(repeating: rule.identity, count: layout.outputCount)
         let length = layout.rowLength
         func work(_ rows: Range<Int>, _ inner: Range<Int>) {
             if layout.lastIsReduced {
                 layout.forEachRow(rows) { r, o in
-                    let row = src + r * length
-                    // Four partial results: shorter dependency chains and a pairwise-like sum.
-                    var (s0, s1, s2, s3) = (identity, identity, identity, identity)
+                    let row = UnsafeRawPointer(src + r * length)
+                    let stride = MemoryLayout<R.Element>.stride
+                    // Two vector accumulators: shorter dependency chains, a pairwise-like sum.
+                    var (v0, v1) = (Lanes(repeating: rule.identity), Lanes(repeating: rule.identity))
                     var i = 0
-                    while i + 4 <= length {
-                        s0 = combine(s0, load(row[i], o))
-                        s1 = combine(s1, load(row[i + 1], o))
-                        s2 = combine(s2, load(row[i + 2], o))
-                        s3 = combine(s3, load(row[i + 3], o))
-                        i += 4
+                    while i + 16 <= length {
+                        v0 = rule.combine(v0, rule.load(row.loadUnaligned(fromByteOffset: i * stride, as: Lanes.self), o))
+                        v1 = rule.combine(v1, rule.load(row.loadUnaligned(fromByteOffset: (i + 8) * stride, as: Lanes.self), o))
+                        i += 16
                     }
+                    if i + 8 <= length {
+                        v0 = rule.combine(v0, rule.load(row.loadUnaligned(fromByteOffset: i * stride, as: Lanes.self), o))
+                        i += 8
+                    }
+                    let lanes = rule.combine(v0, v1)
+                    var total = rule.identity
+                    for k in 0..<8 { total = rule.combine(total, lanes[k]) }
+                    let scalars = src + r * length
                     while i < length {
-                        s0 = combine(s0, load(row[i], o))
+                        total = rule.combine(total, rule.load(scalars[i], o))
                         i += 1
                     }
-                    acc[o] = combine(acc[o], combine(combine(s0, s1), combine(s2, s3)))
+                    acc[o] = rule.combine(acc[o], total)
                 }
             } else {
                 layout.forEachRow(rows) { r, o in
                     let row = src + r * length
                     let target = acc + o
-                    for i in inner { target[i] = combine(target[i], load(row[i], o + i)) }
+                    for i in inner { target[i] = rule.combine(target[i], rule.load(row[i], o + i)) }
                 }
             }
         }
