@@ -37,13 +37,7 @@ final class DenseMatMulKernel: Kernel {
         let sa = Broadcasting.strides(of: aBatch, in: batchShape), sb = Broadcasting.strides(of: bBatch, in: batchShape)
         context.parallelFor(batches, grain: 1) { range in
             for i in range {
-                var rest = i, oa = 0, ob = 0
-                for d in stride(from: batchShape.count - 1, through: 0, by: -1) {
-                    let c = rest % batchShape[d]
-                    rest /= batchShape[d]
-                    oa += c * sa[d]
-                    ob += c * sb[d]
-                }
+                let (oa, ob) = Broadcasting.batchOffsets(i, batchShape: batchShape, sa, sb)
                 BLAS.sgemm(
                     transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: pa + oa * m * k, lda: k, b: pb + ob * k * n, ldb: n,
                     beta: 0, c: po + i * m * n, ldc: n)
@@ -63,13 +57,7 @@ enum GenericMatMul {
             let pa = a.elements(T.self), pb = b.elements(T.self), po = out.elements(T.self)
             let sa = Broadcasting.strides(of: aBatch, in: batchShape), sb = Broadcasting.strides(of: bBatch, in: batchShape)
             for i in 0..<batchShape.reduce(1, *) {
-                var rest = i, oa = 0, ob = 0
-                for d in stride(from: batchShape.count - 1, through: 0, by: -1) {
-                    let c = rest % batchShape[d]
-                    rest /= batchShape[d]
-                    oa += c * sa[d]
-                    ob += c * sb[d]
-                }
+                let (oa, ob) = Broadcasting.batchOffsets(i, batchShape: batchShape, sa, sb)
                 for r in 0..<m {
                     for c in 0..<n {
                         var sum: T = 0

@@ -31,13 +31,7 @@ final class FusedMatMulKernel: Kernel {
         let batches = batchShape.reduce(1, *)
         let sa = Broadcasting.strides(of: aBatch, in: batchShape), sb = Broadcasting.strides(of: bBatch, in: batchShape)
         for i in 0..<batches {
-            var rest = i, oa = 0, ob = 0
-            for d in stride(from: batchShape.count - 1, through: 0, by: -1) {
-                let c = rest % batchShape[d]
-                rest /= batchShape[d]
-                oa += c * sa[d]
-                ob += c * sb[d]
-            }
+            let (oa, ob) = Broadcasting.batchOffsets(i, batchShape: batchShape, sa, sb)
             BLAS.sgemm(
                 transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.floats.baseAddress! + oa * m * k, lda: transA ? m : k,
                 b: b.floats.baseAddress! + ob * k * n, ldb: transB ? k : n, beta: 0, c: out.floats.baseAddress! + i * m * n, ldc: n)

@@ -61,4 +61,17 @@ public enum Broadcasting {
             }
         }
     }
+
+    /// Element offsets (in units of one matrix) of batch `index` in two operands whose batch
+    /// dims broadcast to `batchShape` with per-operand `strides` (from `strides(of:in:)`).
+    public static func batchOffsets(_ index: Int, batchShape: [Int], _ sa: [Int], _ sb: [Int]) -> (Int, Int) {
+        var rest = index, oa = 0, ob = 0
+        for d in stride(from: batchShape.count - 1, through: 0, by: -1) {
+            let c = rest % batchShape[d]
+            rest /= batchShape[d]
+            oa += c * sa[d]
+            ob += c * sb[d]
+        }
+        return (oa, ob)
+    }
 }
