@@ -423,6 +423,29 @@ import Testing
         #expect(Array(parsed.floats) == [1000, -.infinity, 7])
     }
 
+    @Test func castPacksTwoAndFourBitTypes() throws {
+        func cast(_ x: Tensor, _ type: DataType, opset: Int64 = 25, _ extra: [String: AttributeValue] = [:]) throws -> RuntimeTensor {
+            try SingleNode.run("Cast", opset: opset, inputs: [x], attributes: extra.merging(["to": .int(Int64(type.rawValue))]) { $1 })[0]
+        }
+        let ints = try cast(.float32(dims: [5], values: [-9, -8, 7, 1.9, -1]), .int4)
+        // Two per byte, low nibble first; -9 wraps to 7.
+        #expect(ints.byteCount == 3)
+        #expect((0..<3).map { ints.raw.load(fromByteOffset: $0, as: UInt8.self) } == [0x87, 0x17, 0x0F])
+        #expect(try cast(.float32(dims: [5], values: [-9, -8, 7, 1.9, -1]), .int4).dataType == .int4)
+        let back = try SingleNode.run("Cast", opset: 25, inputs: [ints.toTensor()], attributes: ["to": .int(7)])[0]
+        #expect(try back.int64Values() == [7, -8, 7, 1, -1])
+        let twoBit = try cast(.int64(dims: [4], values: [1, 2, 3, 4]), .uint2)
+        #expect(twoBit.raw.load(as: UInt8.self) == 0b00_11_10_01)
+        let fp4 = try cast(.float32(dims: [6], values: [0.25, 0.75, -3.5, 9, 1.05, .nan]), .float4e2m1)
+        let fp4Back = try SingleNode.run("Cast", opset: 25, inputs: [fp4.toTensor()], attributes: ["to": .int(1)])[0]
+        #expect(Array(fp4Back.floats) == [0, 1, -4, 6, 1, 0])
+        let e8m0 = try cast(.float32(dims: [4], values: [0.124, 1, 1.1, 0]), .float8e8m0)
+        let e8m0Back = try SingleNode.run("Cast", opset: 25, inputs: [e8m0.toTensor()], attributes: ["to": .int(1)])[0]
+        #expect(Array(e8m0Back.floats) == [0.125, 1, 2, Float(sign: .plus, exponent: -127, significand: 1)])
+        let down = try cast(.float32(dims: [1], values: [1.9]), .float8e8m0, ["round_mode": .string("down")])
+        #expect(down.raw.load(as: UInt8.self) == 127)
+    }
+
     @Test(arguments: [true, false], [Int64(0), 1, -1])
     func triluKeepsOneTriangle(upper: Bool, k: Int64) throws {
         let x = Tensor.float32(dims: [3, 3], values: (1...9).map(Float.init))

@@ -4,14 +4,20 @@ import ONNXIR
 /// Cast and CastLike between the numeric types (float32/64, float16, bfloat16, the float8
 /// family, every integer width, bool) and string. Integers convert exactly between themselves
 /// (C truncation of the bit pattern), floats to integers truncate toward zero, floats narrow with
-/// round-to-nearest-even, float8 saturates per the `saturate` attribute (opset 19).
+/// round-to-nearest-even, float8 saturates per the `saturate` attribute (opset 19). The packed
+/// 2- and 4-bit types and float8e8m0 go through `SubByteCast`.
 final class CastKernel: Kernel {
     /// nil for CastLike: the type of input 1.
     let target: DataType?
     let saturates: Bool
+    /// How float8e8m0 rounds (opset 25).
+    let roundMode: SubByteCast.RoundMode
 
     init(_ ctx: KernelBuildContext, like: Bool) throws {
         saturates = try ctx.int("saturate", default: 1) != 0
+        let mode = try ctx.string("round_mode", default: "up")
+        guard let roundMode = SubByteCast.RoundMode(rawValue: mode) else { throw ctx.fail("unknown round_mode '\(mode)'") }
+        self.roundMode = roundMode
         if like {
             target = nil
             return
@@ -29,11 +35,17 @@ final class CastKernel: Kernel {
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
         let x = try Require.input(inputs, 0)
         let type = try target ?? Require.input(inputs, 1, "target_type").dataType
-        return [try Self.convert(x, to: type, saturate: saturates, context)]
+        return [try Self.convert(x, to: type, saturate: saturates, roundMode: roundMode, context)]
     }
 
-    static func convert(_ x: RuntimeTensor, to type: DataType, saturate: Bool, _ context: ExecutionContext) throws -> RuntimeTensor {
+    static func convert(
+        _ x: RuntimeTensor, to type: DataType, saturate: Bool, roundMode: SubByteCast.RoundMode = .up, _ context: ExecutionContext
+    ) throws -> RuntimeTensor {
         if x.dataType == type { return x }
+        if SubByteCast.isHandled(x.dataType) {
+            return try convert(try SubByteCast.widen(x, context), to: type, saturate: saturate, roundMode: roundMode, context)
+        }
+        if SubByteCast.isHandled(type) { return try SubByteCast.narrow(x, to: type, roundMode: roundMode, saturate: saturate, context) }
         if let strings = x.strings { return try fromStrings(strings, x.shape, to: type, saturate: saturate, context) }
         if type == .string { return try toStrings(x, context) }
         let out = try context.allocate(type, x.shape)
