@@ -24,6 +24,7 @@ public enum PassRegistry {
         .of(IdentityElimination.self),
         .of(ShapeFolding.self),
         .of(ReshapeTargetFolding.self),
+        .of(ZeroInitialStateElimination.self),
         .of(ConstantFolding.self),
         .of(NoOpElimination.self),
         .of(ReshapeMerging.self),
