@@ -10,7 +10,8 @@ public struct CleanupPass: GraphPass {
     ]
     /// The passes cleanup runs, in order.
     static let members: [PassEntry] = [
-        .of(ConstantsToInitializers.self), .of(IdentityElimination.self), .of(ShapeFolding.self), .of(ReshapeTargetFolding.self),
+        .of(ConstantsToInitializers.self), .of(IdentityElimination.self), .of(ShapeFolding.self), .of(ShapeGatherFolding.self),
+        .of(ReshapeTargetFolding.self),
         .of(ZeroInitialStateElimination.self),
         .of(ConstantFolding.self),
         .of(NoOpElimination.self), .of(ReshapeMerging.self), .of(BatchNormFusion.self), .of(AffineFusion.self), .of(PadFusion.self),

@@ -23,6 +23,7 @@ public enum PassRegistry {
         .of(ConstantsToInitializers.self),
         .of(IdentityElimination.self),
         .of(ShapeFolding.self),
+        .of(ShapeGatherFolding.self),
         .of(ReshapeTargetFolding.self),
         .of(ZeroInitialStateElimination.self),
         .of(ConstantFolding.self),
