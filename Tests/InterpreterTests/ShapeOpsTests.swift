@@ -470,7 +470,7 @@ import Testing
     }
 
     @Test(arguments: [
-        "ij,jk->ik", "bij,bjk->bik", "ij,kj->ik", "ij->ji", "ii->i", "ij->", "i,i->", "...ij,...jk->...ik", "ij,jk", "bij,bkj->bki",
+        "ij,jk->ik", "bij,bjk->bik", "ij,kj->ik", "ij->ji", "ii->i", "ij->", "i,i->", "...ij,...jk->...ik", "ij,jk", "bij,bkj->bki", "ji,jk->ik",
     ])
     func einsumMatchesDirectSums(equation: String) throws {
         var random = SeededGenerator(seed: 9)
@@ -480,6 +480,7 @@ import Testing
             case "bij,bjk->bik", "...ij,...jk->...ik": [[2, 2, 3], [2, 3, 4]]
             case "bij,bkj->bki": [[2, 2, 3], [2, 4, 3]]
             case "ij,kj->ik": [[2, 3], [4, 3]]
+            case "ji,jk->ik": [[3, 2], [3, 4]]
             case "ii->i": [[3, 3]]
             case "i,i->": [[4], [4]]
             default: [[2, 3]]
@@ -505,6 +506,8 @@ import Testing
             }
         case "ij,kj->ik":
             for i in 0..<2 { for k in 0..<4 { expected.append((0..<3).map { at(0, [i, $0]) * at(1, [k, $0]) }.reduce(0, +)) } }
+        case "ji,jk->ik":
+            for i in 0..<2 { for k in 0..<4 { expected.append((0..<3).map { at(0, [$0, i]) * at(1, [$0, k]) }.reduce(0, +)) } }
         case "ii->i": expected = (0..<3).map { at(0, [$0, $0]) }
         case "i,i->": expected = [(0..<4).map { at(0, [$0]) * at(1, [$0]) }.reduce(0, +)]
         case "ij->": expected = [values[0].reduce(0, +)]

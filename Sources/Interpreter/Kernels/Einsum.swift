@@ -66,10 +66,16 @@ final class EinsumKernel: Kernel {
         let k = a.filter { b.contains($0) && !out.contains($0) }
         guard a.count == batch.count + m.count + k.count, b.count == batch.count + n.count + k.count else { return nil }
         func size(_ labels: [Character]) -> Int { labels.reduce(1) { $0 * sizes[$1]! } }
-        let lhs = try TransposeKernel.permute(
-            operands[0], viewShape: operands[0].shape, perm: (batch + m + k).map { a.firstIndex(of: $0)! }, context)
-        let rhs = try TransposeKernel.permute(
-            operands[1], viewShape: operands[1].shape, perm: (batch + k + n).map { b.firstIndex(of: $0)! }, context)
+        // An operand already laid out as [batch, outer, inner] or [batch, inner, outer] is read in
+        // place (sgemm transposes the second); any other order is copied into the first.
+        func layout(_ t: RuntimeTensor, _ labels: [Character], outer: [Character], inner: [Character]) throws -> (RuntimeTensor, Bool) {
+            if labels == batch + outer + inner { return (t, false) }
+            if labels == batch + inner + outer { return (t, true) }
+            let perm = (batch + outer + inner).map { labels.firstIndex(of: $0)! }
+            return (try TransposeKernel.permute(t, viewShape: t.shape, perm: perm, context), false)
+        }
+        let (lhs, transA) = try layout(operands[0], a, outer: m, inner: k)
+        let (rhs, transB) = try layout(operands[1], b, outer: n, inner: k)
         let (batches, rows, inner, cols) = (size(batch), size(m), size(k), size(n))
         let product = try context.allocate(.float, (batch + m + n).map { sizes[$0]! })
         if inner == 0 {
@@ -77,10 +83,9 @@ final class EinsumKernel: Kernel {
         } else {
             for i in 0..<batches {
                 BLAS.sgemm(
-                    transA: false, transB: false, m: rows, n: cols, k: inner, alpha: 1, a: lhs.floats.baseAddress! + i * rows * inner,
-                    lda: inner,
-                    b: rhs.floats.baseAddress! + i * inner * cols, ldb: cols, beta: 0, c: product.floats.baseAddress! + i * rows * cols,
-                    ldc: cols)
+                    transA: transA, transB: !transB, m: rows, n: cols, k: inner, alpha: 1, a: lhs.floats.baseAddress! + i * rows * inner,
+                    lda: transA ? rows : inner, b: rhs.floats.baseAddress! + i * inner * cols, ldb: transB ? cols : inner, beta: 0,
+                    c: product.floats.baseAddress! + i * rows * cols, ldc: cols)
             }
         }
         let produced = batch + m + n

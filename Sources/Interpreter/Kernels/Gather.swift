@@ -36,6 +36,17 @@ final class GatherKernel: Kernel {
         let block = data.shape[(a + 1)...].reduce(1, *) * width
         if block == 0 || out.count == 0 { return [out] }
         let n = index.count
+        if block == width {
+            // Single elements (a gather along the last axis): a typed loop, not a memcpy each.
+            switch try ElementWidth(data.dataType) {
+            case .one: Self.gatherElements(data.raw, out.raw, index, outer: outer, dim: dim, UInt8.self)
+            case .two: Self.gatherElements(data.raw, out.raw, index, outer: outer, dim: dim, UInt16.self)
+            case .four: Self.gatherElements(data.raw, out.raw, index, outer: outer, dim: dim, UInt32.self)
+            case .eight: Self.gatherElements(data.raw, out.raw, index, outer: outer, dim: dim, UInt64.self)
+            case .sixteen: Self.gatherElements(data.raw, out.raw, index, outer: outer, dim: dim, SIMD2<UInt64>.self)
+            }
+            return [out]
+        }
         index.withUnsafeBufferPointer { idx in
             context.parallelFor(outer * n, grain: Swift.max(1, 65536 / block)) { range in
                 for k in range {
@@ -45,6 +56,19 @@ final class GatherKernel: Kernel {
             }
         }
         return [out]
+    }
+}
+
+extension GatherKernel {
+    fileprivate static func gatherElements<T>(
+        _ src: UnsafeMutableRawPointer, _ dst: UnsafeMutableRawPointer, _ index: [Int], outer: Int, dim: Int, _: T.Type
+    ) {
+        let s = src.assumingMemoryBound(to: T.self), d = dst.assumingMemoryBound(to: T.self)
+        let n = index.count
+        for o in 0..<outer {
+            let row = s + o * dim, target = d + o * n
+            for j in 0..<n { target[j] = row[index[j]] }
+        }
     }
 }
 
