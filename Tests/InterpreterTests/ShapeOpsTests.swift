@@ -470,7 +470,8 @@ import Testing
     }
 
     @Test(arguments: [
-        "ij,jk->ik", "bij,bjk->bik", "ij,kj->ik", "ij->ji", "ii->i", "ij->", "i,i->", "...ij,...jk->...ik", "ij,jk", "bij,bkj->bki", "ji,jk->ik",
+        "ij,jk->ik", "bij,bjk->bik", "ij,kj->ik", "ij->ji", "ii->i", "ij->", "i,i->", "...ij,...jk->...ik", "ij,jk", "bij,bkj->bki",
+        "ji,jk->ik",
     ])
     func einsumMatchesDirectSums(equation: String) throws {
         var random = SeededGenerator(seed: 9)
