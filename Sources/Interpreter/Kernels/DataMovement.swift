@@ -131,15 +131,53 @@ struct StridedCopy {
                     let r1 = Swift.min(r0 + tile, rowsK)
                     for c0 in stride(from: 0, to: cols, by: tile) {
                         let c1 = Swift.min(c0 + tile, cols)
-                        for r in r0..<r1 {
+                        var r = r0
+                        if MemoryLayout<T>.size == 4 {
+                            // 4x4 blocks through vector registers, the rest element by element.
+                            while r + 4 <= r1 {
+                                var c = c0
+                                while c + 4 <= c1 {
+                                    Self.transpose4x4(
+                                        UnsafeRawPointer(src + s + r + c * colStride), colStride * 4,
+                                        UnsafeMutableRawPointer(dst + o + r * outRowStride + c), outRowStride * 4)
+                                    c += 4
+                                }
+                                for rr in r..<(r + 4) {
+                                    let out = dst + o + rr * outRowStride
+                                    let from = src + s + rr
+                                    for cc in c..<c1 { out[cc] = from[cc * colStride] }
+                                }
+                                r += 4
+                            }
+                        }
+                        while r < r1 {
                             let out = dst + o + r * outRowStride
                             let from = src + s + r
                             for c in c0..<c1 { out[c] = from[c * colStride] }
+                            r += 1
                         }
                     }
                 }
             }
         }
+    }
+}
+
+extension StridedCopy {
+    /// Writes the transpose of a 4x4 block of 4-byte elements: source columns are `sourceStride`
+    /// bytes apart (rows contiguous), destination rows `destinationStride` bytes apart.
+    @inline(__always)
+    fileprivate static func transpose4x4(
+        _ src: UnsafeRawPointer, _ sourceStride: Int, _ dst: UnsafeMutableRawPointer, _ destinationStride: Int
+    ) {
+        let v0 = src.loadUnaligned(as: SIMD4<UInt32>.self)
+        let v1 = src.loadUnaligned(fromByteOffset: sourceStride, as: SIMD4<UInt32>.self)
+        let v2 = src.loadUnaligned(fromByteOffset: 2 * sourceStride, as: SIMD4<UInt32>.self)
+        let v3 = src.loadUnaligned(fromByteOffset: 3 * sourceStride, as: SIMD4<UInt32>.self)
+        dst.storeBytes(of: SIMD4(v0[0], v1[0], v2[0], v3[0]), as: SIMD4<UInt32>.self)
+        (dst + destinationStride).storeBytes(of: SIMD4(v0[1], v1[1], v2[1], v3[1]), as: SIMD4<UInt32>.self)
+        (dst + 2 * destinationStride).storeBytes(of: SIMD4(v0[2], v1[2], v2[2], v3[2]), as: SIMD4<UInt32>.self)
+        (dst + 3 * destinationStride).storeBytes(of: SIMD4(v0[3], v1[3], v2[3], v3[3]), as: SIMD4<UInt32>.self)
     }
 }
 
