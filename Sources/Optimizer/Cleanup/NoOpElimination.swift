@@ -9,6 +9,7 @@ import ONNXIR
 ///     y = Slice(x, 0, INT64_MAX) (all axes)  ->   x
 ///     y = Expand(x: [2,3], [1,3])            ->   x
 ///     y = Concat(x);  y = Split(x) (one out) ->   x
+///     y = Add(x, 0); Mul(x, 1); Sub; Div     ->   x   (RemoveNeutralOperand)
 ///
 /// Shape inference runs first, so shapes known only through inference count. Identity and
 /// Dropout are IdentityElimination's. Every pattern refuses when its output is a graph output
@@ -16,14 +17,15 @@ import ONNXIR
 /// value of an enclosing graph): the model's interface keeps its names.
 public struct NoOpElimination: GraphPass {
     public static let name = "noop-elimination"
-    public static let summary = "Remove Cast, Reshape, Transpose, Pad, Slice, Expand, Concat and Split nodes that change nothing."
+    public static let summary =
+        "Remove Cast, Reshape, Transpose, Pad, Slice, Expand, Concat and Split nodes that change nothing, and x+0, x*1, x-0, x/1."
 
     public init(options: PassOptions) throws {}
 
     static var patterns: [any RewritePattern] {
         [
             RemoveSameTypeCast(), RemoveSameShapeReshape(), RemoveIdentityTranspose(), RemoveZeroPad(), RemoveFullSlice(),
-            RemoveSameShapeExpand(), RemoveSingleInputConcat(), RemoveSingleOutputSplit(),
+            RemoveSameShapeExpand(), RemoveSingleInputConcat(), RemoveSingleOutputSplit(), RemoveNeutralOperand(),
         ]
     }
 

@@ -7,19 +7,22 @@ import ONNXIR
 ///     Flatten(Reshape(x, s), axis)             ->   Reshape(x, [prod(s[:axis]), prod(s[axis:])])
 ///     Flatten(Flatten(x, a), 1)                ->   Flatten(x, a);   Flatten(Flatten(x, a), 0) -> Flatten(x, 0)
 ///     Unsqueeze(Squeeze(x, a), a), Squeeze(Unsqueeze(x, a), a)  ->   x
+///     Transpose(x: [197, 1, 768], [1, 0, 2])   ->   Reshape(x, [1, 197, 768])  (only 1s move)
 ///
 /// Merges need the first node's output read only by the second (otherwise the first stays and
 /// nothing is saved) and not be a graph output; cancelling pairs only need the second node gone.
 /// See each pattern for when it does not fire.
 public struct ReshapeMerging: GraphPass {
     public static let name = "merge-reshapes"
-    public static let summary = "Merge consecutive Transpose, Reshape, Flatten and Squeeze/Unsqueeze nodes."
+    public static let summary =
+        "Merge consecutive Transpose, Reshape, Flatten and Squeeze/Unsqueeze nodes; Transposes that only move 1s become Reshapes."
 
     public init(options: PassOptions) throws {}
 
     static var patterns: [any RewritePattern] {
         [
             MergeConsecutiveTransposes(), MergeReshapeIntoReshape(), MergeFlattenIntoReshape(), CancelSqueezeUnsqueeze(),
+            ConvertUnitTransposeToReshape(),
         ]
     }
 

@@ -1,0 +1,95 @@
+import Interpreter
+import ONNXIR
+import TestSupport
+import Testing
+
+@testable import Optimizer
+
+@Suite struct NeutralOperandTests {
+    /// MatMul + zero bias, * ones, - zeros, / ones, zeros + x: every neutral node goes; only
+    /// MatMul and Relu stay, and outputs are bit for bit the same.
+    @Test func neutralOperandsAreRemoved() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [2, 3, 4])
+        var v = b.node("MatMul", [x, b.weight("W", [4, 5], in: -1...1)])
+        v = b.node("Add", [b.floats("zero_bias", [5], [Float](repeating: 0, count: 5)), v])
+        v = b.node("Mul", [v, b.floats("ones", [1, 1, 5], [Float](repeating: 1, count: 5))])
+        v = b.node("Sub", [v, b.floats("zero", [], [0])])
+        v = b.node("Div", [v, b.floats("one", [1], [1])])
+        v = b.node("Add", [b.floats("neg_zero", [3, 1], [-0.0, -0.0, -0.0]), v])
+        b.output(b.node("Relu", [v], name: "y"))
+        let model = b.model()
+        let report = try checkPipeline("noop-elimination", on: model, relative: 0, absolute: 0)[0]
+        #expect(opTypes(model) == ["MatMul", "Relu"])
+        #expect(report.changes.count == 5)
+    }
+
+    /// A constant that broadcasts x, a non-neutral value, a zero divisor side and 0 - x all change
+    /// the result: nothing goes. A symbolic dim the constant would broadcast is reported.
+    @Test func operandsThatChangeTheResultStay() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [3, 1])
+        let n = b.input("n", .float, [.symbol("N")])
+        let outputs: [Value] = [
+            b.node("Add", [x, b.floats("wide_zeros", [1, 4], [0, 0, 0, 0])]),
+            b.node("Mul", [x, b.floats("twos", [1], [2])]),
+            b.node("Sub", [b.floats("zero_minus", [1], [0]), x]),
+            b.node("Div", [b.floats("one_over", [1], [1]), x]),
+            b.node("Add", [x, b.floats("higher_rank", [1, 1, 1], [0])]),
+            b.node("Add", [n, b.floats("zeros3", [3], [0, 0, 0])]),
+        ]
+        for (i, v) in outputs.enumerated() { b.output(b.node("Identity", [v], name: "y\(i)")) }
+        let model = b.model()
+        let report = try runPass("noop-elimination", on: model)
+        #expect(!report.modified)
+        #expect(opTypes(model).filter { $0 != "Identity" } == ["Add", "Mul", "Sub", "Div", "Add", "Add"])
+        #expect(report.skipText.contains("broadcasts 'x' to a larger shape"))
+        #expect(report.skipText.contains("higher rank than 'x'"))
+        #expect(report.skipText.contains("dim 0 of 'n' is not static"))
+    }
+
+    /// Add(x, 0) with x a graph input and the sum a graph output: the interface keeps its names.
+    @Test func neutralNodeBetweenInterfaceValuesStays() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [2])
+        b.output(b.node("Add", [x, b.floats("z", [2], [0, 0])], name: "y"))
+        let model = b.model()
+        let report = try runPass("noop-elimination", on: model)
+        #expect(!report.modified)
+        #expect(report.skipText.contains("graph output"))
+    }
+
+    /// Transpose(x: [5, 1, 4], perm [1, 0, 2]) after a Reshape becomes one Reshape; a symbolic
+    /// batch that stays in place is copied with 0.
+    @Test func transposeOfUnitDimsBecomesAMergedReshape() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [20])
+        let r = b.node("Reshape", [x, b.ints("s", [5, 1, 4])])
+        let t = b.node("Transpose", [r], ["perm": .ints([1, 0, 2])])
+        b.output(b.node("Relu", [t], name: "y"))
+        let n = b.input("n", .float, [.symbol("N"), .value(3), .value(1)])
+        b.output(b.node("Relu", [b.node("Transpose", [n], ["perm": .ints([0, 2, 1])])], name: "z"))
+        let model = b.model()
+        let feeds: [String: RuntimeTensor] = [
+            "x": .float32([20], seededValues(20, seed: 1)), "n": .float32([2, 3, 1], seededValues(6, seed: 2)),
+        ]
+        try checkPipeline("merge-reshapes", on: model, relative: 0, absolute: 0, feeds: feeds)
+        #expect(opTypes(model) == ["Reshape", "Relu", "Reshape", "Relu"])
+        let targets = model.graph.nodes.filter { $0.opType == "Reshape" }.compactMap { ConstantValues.ints($0.input(1)) }
+        #expect(targets == [[1, 5, 4], [0, 1, 3]])
+    }
+
+    /// Transposes that move data (two dims larger than 1 swap), or feed another Transpose, stay
+    /// Transposes.
+    @Test func transposeMovingDataStays() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [2, 1, 3])
+        b.output(b.node("Relu", [b.node("Transpose", [x], ["perm": .ints([2, 1, 0])])], name: "y"))
+        let n = b.input("n", .float, [.symbol("N"), .symbol("M"), .value(1)])
+        b.output(b.node("Relu", [b.node("Transpose", [n], ["perm": .ints([2, 1, 0])])], name: "z"))
+        let model = b.model()
+        let report = try runPass("merge-reshapes", on: model)
+        #expect(!report.modified)
+        #expect(opTypes(model) == ["Transpose", "Relu", "Transpose", "Relu"])
+    }
+}
