@@ -93,3 +93,96 @@ import Testing
         #expect(opTypes(model) == ["Transpose", "Relu", "Transpose", "Relu"])
     }
 }
+
+@Suite struct ChainAndRowReshapeTests {
+    /// x + c1 + c2 (embedding sums) and x * a * b become one Add and one Mul.
+    @Test func constantChainsMerge() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [2, 3])
+        var v = b.node("Add", [x, b.weight("c1", [1, 3], in: -1...1)])
+        v = b.node("Add", [b.weight("c2", [2, 3], in: -1...1), v])
+        v = b.node("Mul", [v, b.weight("s1", [3], in: 0.5...2)])
+        v = b.node("Mul", [v, b.weight("s2", [], in: 0.5...2)])
+        b.output(b.node("Relu", [v], name: "y"))
+        let model = b.model()
+        try checkPipeline("fuse-affine", on: model)
+        #expect(opTypes(model) == ["Add", "Mul", "Relu"])
+    }
+
+    /// Constants whose combination would be larger than either ([3, 1] and [1, 4]) stay apart,
+    /// and so do chains whose middle value is read twice.
+    @Test func growingOrSharedChainsStay() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [3, 4])
+        let a = b.node("Add", [b.node("Add", [x, b.weight("col", [3, 1], in: -1...1)]), b.weight("row", [1, 4], in: -1...1)])
+        let mid = b.node("Mul", [x, b.weight("s", [4], in: -1...1)])
+        let m = b.node("Mul", [mid, b.weight("t", [4], in: -1...1)])
+        b.output(b.node("Identity", [a], name: "y"))
+        b.output(b.node("Identity", [m], name: "z"))
+        b.output(b.node("Identity", [mid], name: "w"))
+        let model = b.model()
+        let report = try runPass("fuse-affine", on: model)
+        #expect(!report.modified)
+        #expect(report.skipText.contains("would make a larger tensor"))
+        #expect(report.skipText.contains("also read by 1 other node"))
+    }
+
+    /// Reshape(MatMul(Reshape(x: [1, 6, 4] -> [6, 1, 4]), W), [6, 1, 2, 1]) drops the inner Reshape;
+    /// without an outer Reshape, or when the inner one changes K, nothing changes.
+    @Test func rowReshapeBeforeMatMulGoes() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [1, 6, 4])
+        let inner = b.node("Reshape", [x, b.ints("rows", [6, 1, 4])])
+        let mm = b.node("MatMul", [inner, b.weight("W", [4, 2], in: -1...1)])
+        b.output(b.node("Reshape", [mm, b.ints("out", [6, 1, 2, 1])], name: "y"))
+        let changesK = b.node("MatMul", [b.node("Reshape", [x, b.ints("k", [1, 3, 8])]), b.weight("W8", [8, 2], in: -1...1)])
+        b.output(b.node("Reshape", [changesK, b.ints("out2", [6])], name: "z"))
+        let noOuter = b.node("MatMul", [b.node("Reshape", [x, b.ints("rows2", [6, 1, 4])]), b.weight("W2", [4, 2], in: -1...1)])
+        b.output(b.node("Relu", [noOuter], name: "w"))
+        let model = b.model()
+        try checkPipeline("merge-reshapes", on: model)
+        #expect(opTypes(model) == ["MatMul", "Reshape", "Reshape", "MatMul", "Reshape", "Reshape", "MatMul", "Relu"])
+    }
+}
+
+@Suite struct MatMulScaleFusionTests {
+    /// Layer scale after a permute, GELU's 0.5 before a Linear, and a per-N scale right after a
+    /// MatMul all fold into the weights: only MatMuls, the Transpose and Relu stay.
+    @Test func scalesFoldIntoWeights() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [1, 2, 2, 3])
+        var v = b.node("Mul", [x, b.floats("half", [], [0.5])])
+        v = b.node("MatMul", [v, b.weight("W1", [3, 4], in: -1...1)])
+        v = b.node("Mul", [v, b.weight("perN", [4], in: 0.5...2)])
+        v = b.node("MatMul", [v, b.weight("W2", [4, 3], in: -1...1)])
+        v = b.node("Transpose", [v], ["perm": .ints([0, 3, 1, 2])])
+        v = b.node("Mul", [b.weight("gamma", [3, 1, 1], in: 0.5...2), v])
+        b.output(b.node("Relu", [v], name: "y"))
+        let model = b.model()
+        try checkPipeline("fuse-affine", on: model)
+        #expect(opTypes(model) == ["MatMul", "MatMul", "Transpose", "Relu"])
+    }
+
+    /// A shared weight is cloned, not edited in place: the other MatMul reading it keeps its values.
+    /// A scale varying along rows (not N), or an input whose last dim may broadcast, stays.
+    @Test func sharedWeightsAreClonedAndWrongAxesStay() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [2, 3])
+        let w = b.weight("W", [3, 3], in: -1...1)
+        let scaled = b.node("Mul", [b.node("MatMul", [x, w]), b.weight("s", [3], in: 0.5...2)])
+        b.output(b.node("Relu", [scaled], name: "y"))
+        b.output(b.node("Relu", [b.node("MatMul", [x, w])], name: "z"))
+        b.output(b.node("Relu", [b.node("Mul", [b.node("MatMul", [x, w]), b.weight("rows", [2, 1], in: 0.5...2)])], name: "r"))
+        let narrow = b.input("n", .float, [2, 1])
+        b.output(b.node("Relu", [b.node("MatMul", [b.node("Mul", [narrow, b.weight("k", [3], in: 0.5...2)]), w])], name: "q"))
+        let model = b.model()
+        let feeds: [String: RuntimeTensor] = [
+            "x": .float32([2, 3], seededValues(6, seed: 3)), "n": .float32([2, 1], seededValues(2, seed: 4)),
+        ]
+        let report = try checkPipeline("fuse-affine", on: model, feeds: feeds)[0]
+        #expect(opTypes(model).filter { $0 == "Mul" }.count == 2)
+        #expect(report.skipText.contains("does not vary along N only"))
+        #expect(report.skipText.contains("is not known to be K = 3"))
+        #expect(model.graph.initializers.count >= 2)
+    }
+}

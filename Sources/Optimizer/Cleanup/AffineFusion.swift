@@ -6,6 +6,8 @@ import ONNXIR
 ///     Mul(Conv(x, W, B), c)   ->   Conv(x, W * c, B * c)        Div(y, c) as Mul(y, 1/c)
 ///     Add(Conv(x, W, B), c)   ->   Conv(x, W, B + c)             Sub(y, c) as Add(y, -c)
 ///     Mul(Gemm(a, B, C), c)   ->   Gemm(a, B * c (per column), beta*C * c, beta=1)
+///     Add(Add(x, c1), c2)     ->   Add(x, c1 + c2)               Mul chains alike (FoldConstantChain)
+///     Mul(MatMul(a, W), c), MatMul(Mul(a, c), W)  ->  MatMul(a, W')  (MatMulScaleFusion.swift)
 ///
 /// c must broadcast only along the channel axis (axis 1 of the output): a scalar, or a shape
 /// such as [C,1,1] or [1,C,1,1] for a 2-D Conv, [C] or [1,C] for Gemm. Weights are written
@@ -18,7 +20,8 @@ import ONNXIR
 /// bias is not a constant float32 tensor; Gemm's C varies along rows.
 public struct AffineFusion: GraphPass {
     public static let name = "fuse-affine"
-    public static let summary = "Fold per-channel Mul/Add/Sub/Div by constants after Conv or Gemm into weights and bias."
+    public static let summary =
+        "Fold per-channel Mul/Add/Sub/Div by constants after Conv or Gemm into weights and bias; merge chains of constant Adds or Muls; fold scales into MatMul weights."
 
     public init(options: PassOptions) throws {}
 
@@ -28,11 +31,14 @@ public struct AffineFusion: GraphPass {
             FuseChannelAffine(scaling: false, into: ["Conv", "ConvTranspose"], name: "FuseAddIntoConv"),
             FuseChannelAffine(scaling: true, into: ["Gemm"], name: "FuseMulIntoGemm"),
             FuseChannelAffine(scaling: false, into: ["Gemm"], name: "FuseAddIntoGemm"),
+            FoldConstantChain(), FoldOutputScaleIntoMatMul(), FoldInputScaleIntoMatMul(),
         ]
     }
 
     public func run(in context: PassContext) throws -> PassReport {
-        try runPatterns(Self.patterns, pass: Self.name, in: context)
+        // The MatMul scale patterns need ranks and dims.
+        ShapeInference().run(on: context.model)
+        return try runPatterns(Self.patterns, pass: Self.name, in: context)
     }
 }
 

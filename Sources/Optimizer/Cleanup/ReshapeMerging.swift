@@ -8,6 +8,7 @@ import ONNXIR
 ///     Flatten(Flatten(x, a), 1)                ->   Flatten(x, a);   Flatten(Flatten(x, a), 0) -> Flatten(x, 0)
 ///     Unsqueeze(Squeeze(x, a), a), Squeeze(Unsqueeze(x, a), a)  ->   x
 ///     Transpose(x: [197, 1, 768], [1, 0, 2])   ->   Reshape(x, [1, 197, 768])  (only 1s move)
+///     Reshape(MatMul(Reshape(x, rows), W), s)  ->   Reshape(MatMul(x, W), s)   (K kept, W 2-D)
 ///
 /// Merges need the first node's output read only by the second (otherwise the first stays and
 /// nothing is saved) and not be a graph output; cancelling pairs only need the second node gone.
@@ -22,7 +23,7 @@ public struct ReshapeMerging: GraphPass {
     static var patterns: [any RewritePattern] {
         [
             MergeConsecutiveTransposes(), MergeReshapeIntoReshape(), MergeFlattenIntoReshape(), CancelSqueezeUnsqueeze(),
-            ConvertUnitTransposeToReshape(),
+            ConvertUnitTransposeToReshape(), DropRowReshapeBeforeMatMul(),
         ]
     }
 

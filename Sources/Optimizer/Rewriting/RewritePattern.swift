@@ -98,6 +98,12 @@ public final class Rewriter {
     public func setAttribute(_ node: Node, _ attribute: Attribute) { node.setAttribute(attribute) }
     public func setInitializer(_ value: Value, _ tensor: Tensor) { graph.setInitializerTensor(value, tensor) }
     public func erase(_ node: Node) { graph.erase(node) }
+    /// Drops what is declared and inferred about `value`'s type after a rewrite changed its shape
+    /// (shape inference finds it again); a graph output keeps its declared type.
+    public func forgetType(of value: Value) {
+        if !value.isGraphOutput { value.type = nil }
+        value.inferredType = nil
+    }
 
     /// Erases `node` and then any producers left without readers, walking upwards.
     public func eraseWithDeadProducers(_ node: Node) {
