@@ -58,6 +58,10 @@ demo: build
 	$(WHITTLE) convert Fixtures/digits_cnn/model.onnx -o $(DEMO_OUT)/digits_cnn_external.onnx --external-data --size-threshold 1024
 	$(WHITTLE) check $(DEMO_OUT)/digits_cnn_external.onnx
 	$(WHITTLE) inspect $(DEMO_OUT)/digits_cnn_external.onnx --json
+	$(WHITTLE) optimize Fixtures/digits_cnn/model.onnx -o $(DEMO_OUT)/digits_clean.onnx --pipeline cleanup --verify --inputs Fixtures/digits_cnn/test_data --max-delta accuracy=0.005 --report $(DEMO_OUT)/cleanup_report.json --html $(DEMO_OUT)/cleanup_report.html
+	$(WHITTLE) diff Fixtures/digits_cnn/model.onnx $(DEMO_OUT)/digits_clean.onnx
+	$(WHITTLE) optimize Fixtures/digits_cnn/model.onnx -o $(DEMO_OUT)/digits_int8.onnx --pipeline cleanup,quantize --calibration Fixtures/digits_cnn/test_data --verify --inputs Fixtures/digits_cnn/test_data --max-delta accuracy=0.005
+	$(WHITTLE) compare Fixtures/digits_cnn/model.onnx $(DEMO_OUT)/digits_int8.onnx --inputs Fixtures/digits_cnn/test_data
 
 bench: release venv
 	$(PYTHON) Tools/bench/load_save.py
