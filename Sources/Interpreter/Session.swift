@@ -40,12 +40,16 @@ public final class Session {
 
     /// Runs the model. `observe` sees every node output of the main graph as it is produced
     /// (calibration, layer-wise comparison); tensors it keeps stay alive.
-    public func run(_ feeds: [String: RuntimeTensor], observe: ((Value, RuntimeTensor) -> Void)? = nil) throws -> [RuntimeTensor] {
+    /// `profile` sees each main-graph node with the nanoseconds its kernel took.
+    public func run(
+        _ feeds: [String: RuntimeTensor], observe: ((Value, RuntimeTensor) -> Void)? = nil, profile: ((Node, UInt64) -> Void)? = nil
+    ) throws -> [RuntimeTensor] {
         let inputs = try InputValidation.bind(feeds, to: model.graph)
         let accountant = MemoryAccountant(capBytes: options.memoryCapBytes)
         let context = ExecutionContext(threads: options.threads, accountant: accountant)
         var executor = Executor(plan: plan, context: context)
         executor.observer = observe
+        executor.profiler = profile
         let outputs = try executor.run(inputs: inputs, parent: nil)
         lastPeakBytes = accountant.peak
         return outputs

@@ -17,6 +17,16 @@ struct BenchReport: Codable {
     var p90Ms: Double
     var minMs: Double
     var peakRSSBytes: Int
+    /// With --profile: time per op type, largest first.
+    var profile: [OpProfile]?
+}
+
+/// Kernel time of one op type over a run (`whittle bench --profile`).
+struct OpProfile: Codable {
+    var op: String
+    var nodes: Int
+    var msPerRun: Double
+    var share: Double
 }
 
 /// `whittle bench`: interpreter latency and peak memory.
@@ -27,7 +37,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Runs --warmup untimed then --runs timed inferences and prints median and p90 latency and \
             the process's peak resident memory. Inputs come from --input NAME=FILE, --inputs DIR (its \
-            first sample), or seeded random data of the declared shapes (symbolic dims become 1).
+            first sample), or seeded random data of the declared shapes (symbolic dims become 1). \
+            --profile then repeats the runs timing each kernel and lists the time per op type.
             """)
 
     @Argument(help: "The ONNX model to time.")
@@ -47,6 +58,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Untimed runs first.")
     var warmup = 3
+
+    @Flag(help: "After timing, rerun with a timer around every kernel and list the time per op type.")
+    var profile = false
 
     @Flag(help: "Print the result as JSON on stdout.")
     var json = false
@@ -79,9 +93,10 @@ struct BenchCommand: ParsableCommand {
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         times.sort()
-        let report = BenchReport(
+        var report = BenchReport(
             model: model, threads: threads, runs: runs, warmup: warmup, medianMs: Self.percentile(times, 0.5),
             p90Ms: Self.percentile(times, 0.9), minMs: times[0], peakRSSBytes: Self.peakRSS())
+        if profile { report.profile = try profileOps(session, feeds) }
         if json {
             try CommandSupport.printJSON(report)
         } else {
@@ -89,7 +104,30 @@ struct BenchCommand: ParsableCommand {
                 String(
                     format: "%@: median %.3f ms, p90 %.3f ms, min %.3f ms over %d runs (%d threads); peak RSS %.1f MiB", model,
                     report.medianMs, report.p90Ms, report.minMs, runs, threads, Double(report.peakRSSBytes) / 1_048_576))
+            for row in report.profile ?? [] {
+                let op = row.op.padding(toLength: max(24, row.op.count), withPad: " ", startingAt: 0)
+                print("  " + op + String(format: " %5d nodes %10.3f ms %6.1f%%", row.nodes, row.msPerRun, row.share * 100))
+            }
         }
+    }
+
+    /// Kernel time per op type, averaged over `runs` profiled runs (not the timed ones: the
+    /// timers cost a little).
+    func profileOps(_ session: Session, _ feeds: [String: RuntimeTensor]) throws -> [OpProfile] {
+        var nanoseconds: [String: UInt64] = [:]
+        var nodes: [String: Set<ObjectIdentifier>] = [:]
+        for _ in 0..<runs {
+            _ = try CommandSupport.run(session, feeds) { node, ns in
+                let op = node.normalizedDomain.isEmpty ? node.opType : "\(node.normalizedDomain).\(node.opType)"
+                nanoseconds[op, default: 0] += ns
+                nodes[op, default: []].insert(ObjectIdentifier(node))
+            }
+        }
+        let total = Double(nanoseconds.values.reduce(0, +))
+        return nanoseconds.map { op, ns in
+            OpProfile(
+                op: op, nodes: nodes[op]?.count ?? 0, msPerRun: Double(ns) / 1e6 / Double(runs), share: total > 0 ? Double(ns) / total : 0)
+        }.sorted { ($0.msPerRun, $1.op) > ($1.msPerRun, $0.op) }
     }
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {

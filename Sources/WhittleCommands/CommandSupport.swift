@@ -54,9 +54,11 @@ extension CommandSupport {
         }
     }
 
-    static func run(_ session: Session, _ feeds: [String: RuntimeTensor]) throws -> [RuntimeTensor] {
+    static func run(
+        _ session: Session, _ feeds: [String: RuntimeTensor], profile: ((Node, UInt64) -> Void)? = nil
+    ) throws -> [RuntimeTensor] {
         do {
-            return try session.run(feeds)
+            return try session.run(feeds, profile: profile)
         } catch let error as InterpreterError {
             throw CommandFailure("\(session.model.sourceURL?.relativePath ?? "model"): \(error.description)")
         }

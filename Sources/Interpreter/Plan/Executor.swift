@@ -1,3 +1,4 @@
+import Dispatch
 import ONNXIR
 
 /// Slots of one running plan, chained to the environment of the enclosing graph's run.
@@ -24,6 +25,8 @@ struct Executor {
     let plan: ExecutionPlan
     let context: ExecutionContext
     var observer: ((Value, RuntimeTensor) -> Void)? = nil
+    /// Sees each main-graph node with the nanoseconds its kernel took (`whittle bench --profile`).
+    var profiler: ((Node, UInt64) -> Void)? = nil
 
     func run(inputs: [RuntimeTensor?], parent: Environment?) throws -> [RuntimeTensor] {
         let env = Environment(plan: plan, parent: parent)
@@ -55,11 +58,13 @@ struct Executor {
             context.currentNode = step.node
             context.environment = env
             let results: [RuntimeTensor?]
+            let start = profiler == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             do {
                 results = try step.kernel.run(args, context)
             } catch let failure as KernelFailure {
                 throw InterpreterError.invalidNode(node: step.node.name, op: step.node.opType, reason: failure.reason)
             }
+            if let profiler { profiler(step.node, DispatchTime.now().uptimeNanoseconds - start) }
             for (i, slot) in step.outputSlots.enumerated() {
                 guard let slot else { continue }
                 guard i < results.count, let r = results[i] else {
