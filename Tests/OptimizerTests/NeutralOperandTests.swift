@@ -105,7 +105,7 @@ import Testing
         v = b.node("Mul", [v, b.weight("s2", [], in: 0.5...2)])
         b.output(b.node("Relu", [v], name: "y"))
         let model = b.model()
-        try checkPipeline("fuse-affine", on: model)
+        try checkPipeline("fuse-affine{reassociate=true}", on: model)
         #expect(opTypes(model) == ["Add", "Mul", "Relu"])
     }
 
@@ -121,7 +121,7 @@ import Testing
         b.output(b.node("Identity", [m], name: "z"))
         b.output(b.node("Identity", [mid], name: "w"))
         let model = b.model()
-        let report = try runPass("fuse-affine", on: model)
+        let report = try runPass("fuse-affine{reassociate=true}", on: model)
         #expect(!report.modified)
         #expect(report.skipText.contains("would make a larger tensor"))
         #expect(report.skipText.contains("also read by 1 other node"))
@@ -184,5 +184,47 @@ import Testing
         #expect(report.skipText.contains("does not vary along N only"))
         #expect(report.skipText.contains("is not known to be K = 3"))
         #expect(model.graph.initializers.count >= 2)
+    }
+}
+
+@Suite struct ScalarThroughAttentionTests {
+    /// softmax(Q K^T * s) with Q = Transpose(Reshape(x Wq)): s moves into Wq; the Mul goes. The
+    /// constant chain stays apart without reassociate.
+    @Test func attentionScaleMovesIntoTheQueryWeight() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [1, 4, 6])
+        let q = b.node(
+            "Transpose",
+            [b.node("Reshape", [b.node("MatMul", [x, b.weight("Wq", [6, 6], in: -1...1)]), b.ints("heads", [1, 4, 2, 3])])],
+            ["perm": .ints([0, 2, 1, 3])])
+        let k = b.node(
+            "Transpose",
+            [b.node("Reshape", [b.node("MatMul", [x, b.weight("Wk", [6, 6], in: -1...1)]), b.ints("heads_k", [1, 4, 2, 3])])],
+            ["perm": .ints([0, 2, 3, 1])])
+        let scores = b.node("Mul", [b.node("MatMul", [q, k]), b.floats("scale", [], [0.125])])
+        let chained = b.node(
+            "Add", [b.node("Add", [b.node("Softmax", [scores], ["axis": .int(-1)]), b.floats("a", [1], [1])]), b.floats("b", [1], [2])])
+        b.output(b.node("Identity", [chained], name: "y"))
+        let model = b.model()
+        try checkPipeline("fuse-affine", on: model, relative: 0, absolute: 0)
+        #expect(
+            opTypes(model) == [
+                "MatMul", "Reshape", "Transpose", "MatMul", "Reshape", "Transpose", "MatMul", "Softmax", "Add", "Add", "Identity",
+            ])
+    }
+
+    /// A scale whose way up meets a nonlinear op (Softmax) or a value read twice stays.
+    @Test func scaleBehindNonlinearOrSharedValuesStays() throws {
+        let b = GraphBuilder()
+        let x = b.input("x", .float, [2, 3])
+        let h = b.node("MatMul", [x, b.weight("W", [3, 3], in: -1...1)])
+        let s = b.node("Softmax", [h], ["axis": .int(-1)])
+        b.output(b.node("Mul", [b.node("Reshape", [s, b.ints("flat", [6])]), b.floats("c", [], [3])], name: "y"))
+        let t = b.node("Transpose", [b.node("MatMul", [x, b.weight("W2", [3, 3], in: -1...1)])], ["perm": .ints([1, 0])])
+        b.output(b.node("Mul", [b.node("Reshape", [t, b.ints("flat2", [9])]), b.floats("c2", [], [3])], name: "z"))
+        b.output(b.node("Identity", [t], name: "w"))
+        let model = b.model()
+        let report = try runPass("fuse-affine", on: model)
+        #expect(!report.modified)
     }
 }

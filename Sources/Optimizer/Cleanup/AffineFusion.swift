@@ -6,8 +6,9 @@ import ONNXIR
 ///     Mul(Conv(x, W, B), c)   ->   Conv(x, W * c, B * c)        Div(y, c) as Mul(y, 1/c)
 ///     Add(Conv(x, W, B), c)   ->   Conv(x, W, B + c)             Sub(y, c) as Add(y, -c)
 ///     Mul(Gemm(a, B, C), c)   ->   Gemm(a, B * c (per column), beta*C * c, beta=1)
-///     Add(Add(x, c1), c2)     ->   Add(x, c1 + c2)               Mul chains alike (FoldConstantChain)
+///     Add(Add(x, c1), c2)     ->   Add(x, c1 + c2)               with reassociate=true (FoldConstantChain)
 ///     Mul(MatMul(a, W), c), MatMul(Mul(a, c), W)  ->  MatMul(a, W')  (MatMulScaleFusion.swift)
+///     Mul(MatMul(Transpose(Reshape(MatMul(x, Wq))), k), s)  ->  ... MatMul(x, Wq * s) ...
 ///
 /// c must broadcast only along the channel axis (axis 1 of the output): a scalar, or a shape
 /// such as [C,1,1] or [1,C,1,1] for a 2-D Conv, [C] or [1,C] for Gemm. Weights are written
@@ -21,24 +22,31 @@ import ONNXIR
 public struct AffineFusion: GraphPass {
     public static let name = "fuse-affine"
     public static let summary =
-        "Fold per-channel Mul/Add/Sub/Div by constants after Conv or Gemm into weights and bias; merge chains of constant Adds or Muls; fold scales into MatMul weights."
+        "Fold per-channel Mul/Add/Sub/Div by constants after Conv or Gemm into weights and bias; fold scales into MatMul weights."
 
-    public init(options: PassOptions) throws {}
+    public static let optionSpecs = [
+        PassOptionSpec(
+            "reassociate", .bool, default: "false",
+            "Also merge chains of constant Adds/Muls: (x + a) + b -> x + (a + b) rounds once, so results may move by an ulp.")
+    ]
+    let reassociate: Bool
 
-    static var patterns: [any RewritePattern] {
+    public init(options: PassOptions) throws { reassociate = options.bool("reassociate") }
+
+    var patterns: [any RewritePattern] {
         [
             FuseChannelAffine(scaling: true, into: ["Conv", "ConvTranspose"], name: "FuseMulIntoConv"),
             FuseChannelAffine(scaling: false, into: ["Conv", "ConvTranspose"], name: "FuseAddIntoConv"),
             FuseChannelAffine(scaling: true, into: ["Gemm"], name: "FuseMulIntoGemm"),
             FuseChannelAffine(scaling: false, into: ["Gemm"], name: "FuseAddIntoGemm"),
-            FoldConstantChain(), FoldOutputScaleIntoMatMul(), FoldInputScaleIntoMatMul(),
-        ]
+            FoldOutputScaleIntoMatMul(), FoldInputScaleIntoMatMul(), FoldScalarIntoUpstreamWeight(),
+        ] + (reassociate ? [FoldConstantChain()] : [])
     }
 
     public func run(in context: PassContext) throws -> PassReport {
         // The MatMul scale patterns need ranks and dims.
         ShapeInference().run(on: context.model)
-        return try runPatterns(Self.patterns, pass: Self.name, in: context)
+        return try runPatterns(patterns, pass: Self.name, in: context)
     }
 }
 

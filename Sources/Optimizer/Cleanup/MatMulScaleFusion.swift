@@ -135,3 +135,67 @@ struct MatMulWeight {
         return .float32(dims: [Int64(k), Int64(n)], values: out)
     }
 }
+
+/// A scalar Mul reaches back through layout ops and MatMuls of two computed operands to the first
+/// MatMul by a constant weight, and scales that weight instead: every op on the way is linear in
+/// the operand followed.
+///
+///     Mul(MatMul(Transpose(Reshape(MatMul(x, Wq))), k), 0.125)
+///         ->   MatMul(Transpose(Reshape(MatMul(x, Wq * 0.125))), k)      (attention's 1/sqrt(d))
+///
+/// Does not fire when: the constant is not a float32 scalar (or has a higher rank than the value
+/// it scales); a value on the way has another reader or is a graph output; the way meets any op
+/// other than Reshape, Transpose, Squeeze, Unsqueeze, Flatten or MatMul within 8 steps; the Mul
+/// reads the weighted MatMul directly (FoldOutputScaleIntoMatMul's).
+struct FoldScalarIntoUpstreamWeight: RewritePattern {
+    let name = "FoldScalarIntoUpstreamWeight"
+    let anchorOps: Set<String> = ["Mul"]
+    static let layoutOps: Set<String> = ["Reshape", "Transpose", "Squeeze", "Unsqueeze", "Flatten"]
+    static let maxSteps = 8
+
+    func match(_ node: Node, in context: MatchContext) -> PatternMatch {
+        guard node.isDefaultDomain, node.inputs.count == 2 else { return .notApplicable }
+        for (computed, constant) in [(0, 1), (1, 0)] {
+            guard let v = node.input(computed), !ConstantValues.isConstant(v), let c = ConstantValues.float32(node.input(constant)),
+                c.values.count == 1, let rank = context.shape(v)?.rank, c.tensor.dims.count <= rank
+            else { continue }
+            guard let p = v.producer, p.graph === node.graph, !(p.opType == "MatMul" && MatMulWeight(p) != nil) else {
+                return .notApplicable
+            }
+            guard context.absorptionProblem(v, into: node) == nil, let target = weightedMatMul(above: v, steps: Self.maxSteps, context)
+            else {
+                return .notApplicable
+            }
+            guard let w = MatMulWeight(target) else { return .notApplicable }
+            if let problem = context.bypassProblem(replacing: node.firstOutput!, with: v) {
+                return .skipped(candidate: label(node), reason: problem)
+            }
+            var bound = Bindings("folded \(label(node)) into the weight of \(label(target))")
+            bound.nodes["mul"] = node
+            bound.nodes["matmul"] = target
+            bound.values["mid"] = v
+            bound.tensors["weight"] = w.scaled(columns: [Float](repeating: c.values[0], count: w.n))
+            return .matched(bound)
+        }
+        return .notApplicable
+    }
+
+    /// The MatMul by a constant weight that `value` is linear in, following single-reader values.
+    private func weightedMatMul(above value: Value, steps: Int, _ context: MatchContext) -> Node? {
+        guard steps > 0, let p = context.producer(of: value, op: Self.layoutOps.union(["MatMul"])) else { return nil }
+        if p.opType == "MatMul" && MatMulWeight(p) != nil { return p }
+        let candidates = p.opType == "MatMul" ? [p.input(0), p.input(1)] : [p.firstInput]
+        for case let input? in candidates {
+            guard !ConstantValues.isConstant(input), context.absorptionProblem(input, into: p) == nil else { continue }
+            if let found = weightedMatMul(above: input, steps: steps - 1, context) { return found }
+        }
+        return nil
+    }
+
+    func rewrite(_ bound: Bindings, with rewriter: Rewriter) throws {
+        let matmul = bound.nodes["matmul"]!
+        rewriter.writeConstant(bound.tensors["weight"]!, into: matmul, input: 1, baseName: matmul.name + "_weight")
+        let mul = bound.nodes["mul"]!
+        rewriter.bypass(mul, output: mul.firstOutput!, with: bound.values["mid"]!)
+    }
+}
