@@ -53,6 +53,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads for the interpreter.")
     var threads = 1
 
+    @Option(
+        name: .customLong("memory-cap"),
+        help:
+            "Most bytes the run's tensors may hold at once (e.g. 512M, 4G); a larger allocation fails before it happens. Default: physical memory."
+    )
+    var memoryCap: ByteCount?
+
     @Option(help: "Timed runs.")
     var runs = 20
 
@@ -73,7 +80,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try CommandSupport.loadModel(model)
-        let session = try CommandSupport.session(for: loaded, threads: threads)
+        let session = try CommandSupport.session(for: loaded, threads: threads, memoryCap: memoryCap?.bytes)
         let feeds: [String: RuntimeTensor]
         if !inputPairs.isEmpty {
             feeds = try InputFeeds.fromPairs(inputPairs, model: loaded)

@@ -50,6 +50,13 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Threads for the interpreter.")
     var threads = 1
 
+    @Option(
+        name: .customLong("memory-cap"),
+        help:
+            "Most bytes the run's tensors may hold at once (e.g. 512M, 4G); a larger allocation fails before it happens. Default: physical memory."
+    )
+    var memoryCap: ByteCount?
+
     @Flag(help: "Print results as JSON on stdout.")
     var json = false
 
@@ -60,7 +67,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try CommandSupport.loadModel(model)
-        let session = try CommandSupport.session(for: loaded, threads: threads)
+        let session = try CommandSupport.session(for: loaded, threads: threads, memoryCap: memoryCap?.bytes)
         var results: [SampleResult] = []
         if let inputsFolder {
             let folder = try CommandSupport.dataFolder(inputsFolder)

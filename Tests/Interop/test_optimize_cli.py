@@ -88,3 +88,13 @@ def test_diff_of_a_model_with_itself_is_empty():
     report = json.loads(run_whittle("diff", model, model, "--json").stdout)
     assert report["nodesAdded"] == [] and report["nodesRemoved"] == [] and report["nodesChanged"] == []
     assert report["totals"]["parametersBefore"] == report["totals"]["parametersAfter"]
+
+
+def test_memory_cap_fails_before_allocating(tmp_path):
+    model, data = FIXTURES / "digits_cnn/model.onnx", FIXTURES / "digits_cnn/test_data/test_data_set_0"
+    result = run_whittle("run", model, "--inputs", data, "--memory-cap", "4K", "--output-dir", tmp_path, check=False)
+    assert result.returncode == 1
+    assert "over the memory cap of 4096 bytes" in result.stderr and "BatchNormalization" in result.stderr
+    assert not list(tmp_path.iterdir())
+    assert run_whittle("run", model, "--inputs", data, "--memory-cap", "64M", check=False).returncode == 0
+    assert run_whittle("bench", model, "--memory-cap", "lots", check=False).returncode == 64

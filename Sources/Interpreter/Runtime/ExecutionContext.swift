@@ -21,6 +21,13 @@ final class MemoryAccountant: @unchecked Sendable {
         return true
     }
 
+    /// Bytes held right now.
+    var liveBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return live
+    }
+
     func release(_ bytes: Int) {
         lock.lock()
         live -= bytes
@@ -65,7 +72,8 @@ public final class ExecutionContext {
         }
         guard let storage = AccountedStorage.make(byteCount: Int(bytes), accountant: accountant) else {
             throw InterpreterError.memoryCapExceeded(
-                node: currentNode?.name ?? "?", op: currentNode?.opType ?? "?", requestedBytes: Int(bytes), capBytes: accountant.capBytes)
+                node: currentNode?.name ?? "?", op: currentNode?.opType ?? "?", requestedBytes: Int(bytes),
+                heldBytes: accountant.liveBytes, capBytes: accountant.capBytes)
         }
         return RuntimeTensor(dataType: dataType, shape: shape, storage: storage)
     }

@@ -9,7 +9,7 @@ public enum InterpreterError: Error, CustomStringConvertible {
     /// The caller's inputs do not match the graph's (name, dtype, rank, shape, missing).
     case invalidInput(String)
     /// An allocation would exceed the memory cap.
-    case memoryCapExceeded(node: String, op: String, requestedBytes: Int, capBytes: Int)
+    case memoryCapExceeded(node: String, op: String, requestedBytes: Int, heldBytes: Int, capBytes: Int)
 
     public var description: String {
         switch self {
@@ -18,8 +18,8 @@ public enum InterpreterError: Error, CustomStringConvertible {
             return "no kernel for op \(op) (domain \(d), opset \(opset)) used by node '\(node)'"
         case .invalidNode(let node, let op, let reason): return "node '\(node)' (\(op)): \(reason)"
         case .invalidInput(let reason): return reason
-        case .memoryCapExceeded(let node, let op, let requested, let cap):
-            return "node '\(node)' (\(op)) needs \(requested) bytes, over the memory cap of \(cap) bytes"
+        case .memoryCapExceeded(let node, let op, let requested, let held, let cap):
+            return "node '\(node)' (\(op)) needs \(requested) more bytes with \(held) held, over the memory cap of \(cap) bytes"
         }
     }
 }
