@@ -163,9 +163,15 @@ extension Graph {
 
     /// Makes `tensor` the value of `old` (a node output about to disappear): a new initializer
     /// takes over its readers and, once the producer is erased, its name. Returns the initializer.
+    /// A graph output keeps its declared type and doc string on the initializer.
     func initializerReplacing(_ old: Value, with tensor: Tensor) -> Value {
         let value = addInitializer(tensor, named: freshName(old.name))
-        replaceAllUses(of: old, with: value)
+        if old.isGraphOutput {
+            value.type = old.type
+            value.docString = old.docString
+            value.valueInfoExtras = old.valueInfoExtras
+        }
+        replaceAllUses(of: old, with: value, includingGraphOutputs: true)
         return value
     }
 }

@@ -15,8 +15,9 @@ import ONNXIR
 /// the op is non-deterministic (RandomNormal, RandomUniform, Multinomial, Bernoulli and their
 /// `Like` forms), a Constant (constants-to-initializers handles those), DequantizeLinear (folding
 /// would undo weight quantization of QDQ models), holds subgraphs, or calls a model-local
-/// function; no interpreter kernel covers the op at the model's opset; an output is a graph
-/// output; the model's IR version is below 4; the results would take more than `max-bytes` and
+/// function; no interpreter kernel covers the op at the model's opset; an output is an output of
+/// a subgraph (a main-graph output becomes an initializer of the same name, as ONNX allows); the
+/// model's IR version is below 4; the results would take more than `max-bytes` and
 /// more than the constant inputs they replace (Tile, Expand, ConstantOfShape, Range must not
 /// blow up the file); the evaluation fails or exceeds its memory cap.
 public struct ConstantFolding: GraphPass {
@@ -62,7 +63,7 @@ public struct ConstantFolding: GraphPass {
                 case .success(let results):
                     var replacements: [(Value, Value)] = []
                     for (output, tensor) in zip(node.outputs, results) {
-                        guard let output, !output.uses.isEmpty, let tensor else { continue }
+                        guard let output, !output.uses.isEmpty || output.isGraphOutput, let tensor else { continue }
                         replacements.append((output, graph.initializerReplacing(output, with: tensor)))
                     }
                     graph.erase(node)
@@ -90,8 +91,8 @@ public struct ConstantFolding: GraphPass {
         if model.irVersion < 4 {
             return .failure(Refusal("IR version \(model.irVersion) requires initializers to be graph inputs"))
         }
-        if let out = node.outputs.compactMap({ $0 }).first(where: \.isGraphOutput) {
-            return .failure(Refusal("its output '\(out.name)' is a graph output"))
+        if let out = node.outputs.compactMap({ $0 }).first(where: \.isGraphOutput), node.graph?.ownerNode != nil {
+            return .failure(Refusal("its output '\(out.name)' is an output of a subgraph"))
         }
         let opset = Int(model.opsetVersion(for: domain) ?? 1)
         guard registry.lookup(domain: domain, op: node.opType, opset: opset) != nil else {
