@@ -1,3 +1,3 @@
 import WhittleCommands
 
-WhittleCommand.main()
+WhittleCommand.start()
