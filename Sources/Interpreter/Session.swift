@@ -26,11 +26,16 @@ public final class Session {
     let plan: ExecutionPlan
     /// Peak bytes held by tensors during the last run.
     public private(set) var lastPeakBytes = 0
+    /// Buffers freed by one run, reused by the next.
+    let pool: StoragePool
 
     public init(model: Model, options: Options = Options(), registry: KernelRegistry = .standard) throws {
         self.model = model
         self.options = options
         self.plan = try PlanCompiler(model: model, registry: registry).compile(model.graph)
+        // A quarter of the cap may idle between runs: a run's peak working set for any model
+        // that fits the cap comfortably.
+        self.pool = StoragePool(limitBytes: options.memoryCapBytes / 4)
         BLAS.setThreads(options.threads)
     }
 
@@ -46,7 +51,7 @@ public final class Session {
     ) throws -> [RuntimeTensor] {
         let inputs = try InputValidation.bind(feeds, to: model.graph)
         let accountant = MemoryAccountant(capBytes: options.memoryCapBytes)
-        let context = ExecutionContext(threads: options.threads, accountant: accountant)
+        let context = ExecutionContext(threads: options.threads, accountant: accountant, pool: pool)
         var executor = Executor(plan: plan, context: context)
         executor.observer = observe
         executor.profiler = profile

@@ -26,7 +26,11 @@ final class DensePoolKernel: Kernel {
         countIncludePad = try ctx.int("count_include_pad", default: 0) == 1
         p = Float(try ctx.int("p", default: 2))
         storageOrder = try ctx.int("storage_order", default: 0)
+        wantsIndices = ctx.node.outputs.count > 1 && ctx.node.outputs[1] != nil
     }
+
+    /// MaxPool's optional second output is present in the node.
+    let wantsIndices: Bool
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
         let x = try Require.input(inputs, 0)
@@ -38,6 +42,14 @@ final class DensePoolKernel: Kernel {
             spatial: spatial, ceilMode: ceilMode)
         let planes = x.shape[0] * x.shape[1]
         let out = try context.allocate(.float, Array(x.shape.prefix(2)) + g.output)
+        if kind == .max && !wantsIndices && spatial == 2 {
+            let px = x.floats.baseAddress!, po = out.floats.baseAddress!
+            let inSize = g.input[0] * g.input[1], outSize = g.output[0] * g.output[1]
+            context.parallelFor(planes, grain: 4) { range in
+                for plane in range { g.maxPool2D(input: px + plane * inSize, output: po + plane * outSize) }
+            }
+            return [out, nil]
+        }
         let indices = kind == .max ? try context.allocate(.int64, out.shape) : nil
         let inSize = g.input.reduce(1, *), outSize = g.output.reduce(1, *)
         let taps = kernelShape.reduce(1, *)
@@ -165,5 +177,40 @@ final class GlobalPoolKernel: Kernel {
             }
         }
         return [out]
+    }
+}
+
+extension ConvGeometry {
+    /// One plane of a 2-D max pool, window rows accumulated directly (no index table). Columns
+    /// whose whole window lies inside the input skip the bounds checks; padding never wins.
+    func maxPool2D(input x: UnsafePointer<Float>, output o: UnsafeMutablePointer<Float>) {
+        let (ih, iw, kh, kw, oh, ow) = (input[0], input[1], kernel[0], kernel[1], output[0], output[1])
+        let (sy, sx, dy, dx, py, px) = (strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1])
+        let first = min(ow, max(0, (px + sx - 1) / sx))
+        let last = max(first, min(ow, (iw - 1 - (kw - 1) * dx + px) / sx + 1))
+        for oy in 0..<oh {
+            let row = o + oy * ow
+            for ox in 0..<ow { row[ox] = -Float.infinity }
+            for ky in 0..<kh {
+                let iy = oy * sy - py + ky * dy
+                if iy < 0 || iy >= ih { continue }
+                let src = x + iy * iw
+                for kx in 0..<kw {
+                    let offset = kx * dx - px
+                    for ox in 0..<first {
+                        let ix = ox * sx + offset
+                        if ix >= 0 && ix < iw && src[ix] > row[ox] { row[ox] = src[ix] }
+                    }
+                    for ox in last..<ow {
+                        let ix = ox * sx + offset
+                        if ix >= 0 && ix < iw && src[ix] > row[ox] { row[ox] = src[ix] }
+                    }
+                    for ox in first..<last {
+                        let v = src[ox * sx + offset]
+                        row[ox] = v > row[ox] ? v : row[ox]
+                    }
+                }
+            }
+        }
     }
 }

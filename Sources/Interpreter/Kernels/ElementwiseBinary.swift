@@ -200,9 +200,23 @@ final class BinaryKernel: Kernel {
             for i in 0..<out.count { po[i] = f(s, pb[i]) }
             return
         }
-        Broadcasting.forEachRow(outShape: out.shape, inputShapes: [a.shape, b.shape]) { o, offsets, strides, n in
-            let (oa, ob, sa, sb) = (offsets[0], offsets[1], strides[0], strides[1])
-            for i in 0..<n { po[o + i] = f(pa[oa + i * sa], pb[ob + i * sb]) }
+        // Merged dims give long rows; rows with unit or zero strides get loops the compiler
+        // vectorizes (a per-channel scale over [N, C, H, W] is C rows of H*W against one value).
+        let (shape, shapes) = Broadcasting.coalesced(outShape: out.shape, inputShapes: [a.shape, b.shape])
+        Broadcasting.forEachRow(outShape: shape, inputShapes: shapes) { o, offsets, strides, n in
+            let x = pa + offsets[0], y = pb + offsets[1], z = po + o
+            switch (strides[0], strides[1]) {
+            case (1, 1):
+                for i in 0..<n { z[i] = f(x[i], y[i]) }
+            case (1, 0):
+                let v = y[0]
+                for i in 0..<n { z[i] = f(x[i], v) }
+            case (0, 1):
+                let v = x[0]
+                for i in 0..<n { z[i] = f(v, y[i]) }
+            case let (sa, sb):
+                for i in 0..<n { z[i] = f(x[i * sa], y[i * sb]) }
+            }
         }
     }
 }

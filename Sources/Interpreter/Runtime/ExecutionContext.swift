@@ -37,9 +37,17 @@ final class MemoryAccountant: @unchecked Sendable {
 
 /// Storage whose bytes count against a run's memory cap until freed.
 final class AccountedStorage {
-    static func make(byteCount: Int, accountant: MemoryAccountant) -> RuntimeStorage? {
+    static func make(byteCount: Int, accountant: MemoryAccountant, pool: StoragePool?) -> RuntimeStorage? {
         guard accountant.reserve(byteCount) else { return nil }
-        return RuntimeStorage(byteCount: byteCount, onFree: { accountant.release(byteCount) })
+        guard let pool else { return RuntimeStorage(byteCount: byteCount, onFree: { accountant.release(byteCount) }) }
+        let size = StoragePool.sizeClass(byteCount)
+        let block = pool.take(size)
+        return RuntimeStorage(
+            pooled: block, byteCount: byteCount,
+            onFree: {
+                pool.give(block, size)
+                accountant.release(byteCount)
+            })
     }
 }
 
@@ -53,9 +61,13 @@ public final class ExecutionContext {
     /// Values of enclosing graphs, for subgraphs that read them.
     var environment: Environment?
 
-    init(threads: Int, accountant: MemoryAccountant) {
+    /// Where freed buffers wait for reuse (nil: straight back to the system).
+    let pool: StoragePool?
+
+    init(threads: Int, accountant: MemoryAccountant, pool: StoragePool? = nil) {
         self.threads = max(1, threads)
         self.accountant = accountant
+        self.pool = pool
     }
 
     /// A new tensor of `shape`; throws when the bytes would exceed the memory cap.
@@ -70,7 +82,7 @@ public final class ExecutionContext {
         guard let bytes = dataType.packedByteCount(elements: Int64(elements)), bytes <= Int64(Int.max / 2) else {
             throw KernelFailure("cannot allocate \(dataType.name) tensors")
         }
-        guard let storage = AccountedStorage.make(byteCount: Int(bytes), accountant: accountant) else {
+        guard let storage = AccountedStorage.make(byteCount: Int(bytes), accountant: accountant, pool: pool) else {
             throw InterpreterError.memoryCapExceeded(
                 node: currentNode?.name ?? "?", op: currentNode?.opType ?? "?", requestedBytes: Int(bytes),
                 heldBytes: accountant.liveBytes, capBytes: accountant.capBytes)

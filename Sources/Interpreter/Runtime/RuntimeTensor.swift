@@ -16,6 +16,15 @@ public final class RuntimeStorage: @unchecked Sendable {
         self.onFree = onFree
     }
 
+    /// A block of `pool` (whose `onFree` gives it back): owned by the pool, not by this storage.
+    init(pooled pointer: UnsafeMutableRawPointer, byteCount: Int, onFree: @escaping () -> Void) {
+        self.pointer = pointer
+        self.byteCount = byteCount
+        self.owner = nil
+        self.owns = false
+        self.onFree = onFree
+    }
+
     init(borrowing buffer: TensorBuffer) {
         self.pointer = UnsafeMutableRawPointer(mutating: buffer.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 64)!)
         self.byteCount = buffer.count
