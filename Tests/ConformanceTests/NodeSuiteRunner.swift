@@ -77,7 +77,8 @@ struct NodeSuiteRunner {
         guard actual.shape == expectedShape else { return "shape \(actual.shape), expected \(expectedShape)" }
         guard actual.dataType == expected.dataType else { return "type \(actual.dataType.name), expected \(expected.dataType.name)" }
         if case .strings(let s) = expected.storage { return actual.strings == s ? nil : "strings differ" }
-        if actual.dataType.isFloatingPoint {
+        // Packed 4- and 2-bit types (float4e2m1 included) compare by their bytes: exact codes.
+        if actual.dataType.isFloatingPoint && !actual.dataType.isSubByte {
             let a = try actual.floatValues()
             let e = try expected.floatValues()
             for i in 0..<a.count {

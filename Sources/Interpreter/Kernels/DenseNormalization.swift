@@ -116,31 +116,47 @@ final class DenseSoftmaxKernel: Kernel {
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
         let x = try Require.input(inputs, 0)
-        try Require.type(x, [.float], "input")
+        if x.dataType == .float16 || x.dataType == .bfloat16 {
+            let wide = try run([try HalfPrecision.widen(x, context)], context)
+            guard let result = wide.first ?? nil else { throw KernelFailure("internal: no result") }
+            return [try HalfPrecision.narrow(result, to: x.dataType, context)]
+        }
+        try Require.type(x, [.float, .double], "input")
         let a = axis < 0 ? axis + x.rank : axis
         guard a >= 0 && (a < x.rank || (coerced && a == x.rank)) else {
             throw KernelFailure("axis \(axis) is out of range for rank \(x.rank)")
         }
-        let out = try context.allocate(.float, x.shape)
         let (outer, length, inner) =
             coerced
             ? (x.shape[..<a].reduce(1, *), x.shape[a...].reduce(1, *), 1)
             : (x.shape[..<a].reduce(1, *), x.shape[a], x.shape[(a + 1)...].reduce(1, *))
-        let px = x.floats, po = out.floats
-        let kind = self.kind
+        if x.dataType == .double {
+            let out = try context.allocate(.double, x.shape)
+            Self.compute(kind, x.elements(Double.self), out.elements(Double.self), outer, length, inner, context)
+            return [out]
+        }
+        let out = try context.allocate(.float, x.shape)
+        Self.compute(kind, x.floats, out.floats, outer, length, inner, context)
+        return [out]
+    }
+
+    private static func compute<T: SoftmaxElement>(
+        _ kind: Kind, _ px: UnsafeMutableBufferPointer<T>, _ po: UnsafeMutableBufferPointer<T>, _ outer: Int, _ length: Int, _ inner: Int,
+        _ context: ExecutionContext
+    ) {
         context.parallelFor(outer * inner, grain: 64) { range in
             for row in range {
                 let o = row / inner, i = row % inner
                 let base = o * length * inner + i
-                var m = -Float.infinity, arg = 0
+                var m = -T.infinity, arg = 0
                 for j in 0..<length where px[base + j * inner] > m { m = px[base + j * inner]; arg = j }
                 switch kind {
                 case .hardmax:
                     for j in 0..<length { po[base + j * inner] = j == arg ? 1 : 0 }
                 case .softmax, .logSoftmax:
-                    var sum: Float = 0
+                    var sum: T = 0
                     for j in 0..<length {
-                        let e = exp(px[base + j * inner] - m)
+                        let e = T.exp(px[base + j * inner] - m)
                         po[base + j * inner] = e
                         sum += e
                     }
@@ -148,14 +164,27 @@ final class DenseSoftmaxKernel: Kernel {
                         let invSum = 1 / sum
                         for j in 0..<length { po[base + j * inner] *= invSum }
                     } else {
-                        let logSum = log(sum)
+                        let logSum = T.log(sum)
                         for j in 0..<length { po[base + j * inner] = px[base + j * inner] - m - logSum }
                     }
                 }
             }
         }
-        return [out]
     }
+}
+
+/// The element types Softmax computes in directly (16-bit floats widen to float32 first).
+protocol SoftmaxElement: BinaryFloatingPoint {
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+}
+extension Float: SoftmaxElement {
+    static func exp(_ x: Float) -> Float { Foundation.exp(x) }
+    static func log(_ x: Float) -> Float { Foundation.log(x) }
+}
+extension Double: SoftmaxElement {
+    static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    static func log(_ x: Double) -> Double { Foundation.log(x) }
 }
 
 enum DenseKernels {

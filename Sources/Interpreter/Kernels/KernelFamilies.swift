@@ -26,4 +26,8 @@ let allFamilies: [[KernelDescriptor]] = [
     TriluKernels.kernels,
     EinsumKernels.kernels,
     ResizeKernels.kernels,
+    LossKernels.kernels,
+    NormalizationKernels.kernels,
+    AttentionKernels.kernels,
+    SignalKernels.kernels,
 ]

@@ -1,0 +1,265 @@
+import ONNXIR
+
+/// ConvTranspose for NC[D...] inputs of any spatial rank: W is [C, M/group, k...]. Per sample and
+/// group one sgemm forms columns = W_g^T [M/g * k, C/g] x X_g [C/g, in], then col2im scatters
+/// them: input position i and kernel offset t land on output i * stride + t * dilation -
+/// pad_begin. The output size is stride * (in - 1) + output_padding + (k - 1) * dilation + 1 -
+/// pads, or `output_shape`, whose total padding is split as the spec says (begin gets the larger
+/// half unless auto_pad is SAME_UPPER; a negative total extends the end).
+final class ConvTransposeKernel: Kernel {
+    let group: Int
+    let attributeKernel: [Int]?
+    let strides: [Int]?, dilations: [Int]?, pads: [Int]?
+    let outputPadding: [Int]?, outputShape: [Int]?
+    let autoPad: String
+
+    init(_ ctx: KernelBuildContext) throws {
+        group = try ctx.int("group", default: 1)
+        attributeKernel = try ctx.ints("kernel_shape")
+        strides = try ctx.ints("strides")
+        dilations = try ctx.ints("dilations")
+        pads = try ctx.ints("pads")
+        outputPadding = try ctx.ints("output_padding")
+        outputShape = try ctx.ints("output_shape")
+        autoPad = try ctx.string("auto_pad", default: "NOTSET")
+        guard group >= 1 else { throw ctx.fail("group must be positive") }
+        guard ["NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"].contains(autoPad) else { throw ctx.fail("unknown auto_pad '\(autoPad)'") }
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0), w = try Require.input(inputs, 1, "W")
+        let bias = inputs.count > 2 ? inputs[2] : nil
+        if x.dataType == .float16 || x.dataType == .bfloat16 || x.dataType == .double {
+            let widened = try [x, w, bias].map { try $0.map { try HalfPrecision.convert($0, to: .float, context) } }
+            guard let y = try run(widened, context).first ?? nil else { throw KernelFailure("internal: no output") }
+            return [try CastKernel.convert(y, to: x.dataType, saturate: true, context)]
+        }
+        try Require.type(x, [.float], "X")
+        try Require.type(w, [.float], "W")
+        guard x.rank >= 3, w.rank == x.rank else {
+            throw KernelFailure("X \(x.shape) and W \(w.shape) must have the same rank, at least 3")
+        }
+        let n = x.rank - 2
+        let input = Array(x.shape.dropFirst(2)), kernel = attributeKernel ?? Array(w.shape.dropFirst(2))
+        guard kernel == Array(w.shape.dropFirst(2)) else { throw KernelFailure("kernel_shape \(kernel) does not match W \(w.shape)") }
+        let stride = strides ?? Array(repeating: 1, count: n), dilation = dilations ?? Array(repeating: 1, count: n)
+        let extra = outputPadding ?? Array(repeating: 0, count: n)
+        guard stride.count == n, dilation.count == n, extra.count == n else {
+            throw KernelFailure("strides, dilations and output_padding need \(n) values")
+        }
+        let full = (0..<n).map { stride[$0] * (input[$0] - 1) + extra[$0] + (kernel[$0] - 1) * dilation[$0] + 1 }
+        var begin = [Int](repeating: 0, count: n)
+        var output = full
+        if let outputShape {
+            let target = Array(outputShape.suffix(n))
+            guard target.count == n else { throw KernelFailure("output_shape needs \(n) spatial values") }
+            for i in 0..<n {
+                let total = full[i] - target[i]
+                let half = Int((Double(total) / 2).rounded(.down))
+                begin[i] = autoPad == "SAME_UPPER" ? half : total - half
+            }
+            output = target
+        } else if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+            for i in 0..<n {
+                output[i] = input[i] * stride[i]
+                let total = max(0, full[i] - output[i])
+                begin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
+            }
+        } else if let pads, autoPad == "NOTSET" {
+            guard pads.count == 2 * n else { throw KernelFailure("pads needs \(2 * n) values") }
+            for i in 0..<n {
+                begin[i] = pads[i]
+                output[i] = full[i] - pads[i] - pads[i + n]
+            }
+        }
+        let (batch, cin) = (x.shape[0], x.shape[1])
+        guard w.shape[0] == cin, cin % group == 0 else {
+            throw KernelFailure("W \(w.shape) does not match \(cin) input channels, group \(group)")
+        }
+        let coutPerGroup = w.shape[1], cout = coutPerGroup * group, cinPerGroup = cin / group
+        if let bias, bias.count != cout { throw KernelFailure("B has \(bias.count) values, expected \(cout)") }
+        guard output.allSatisfy({ $0 >= 0 }) else { throw KernelFailure("output shape \(output) is negative") }
+
+        let inSize = input.reduce(1, *), kernelSize = kernel.reduce(1, *), outSize = output.reduce(1, *)
+        // target[t * inSize + i]: the output offset input position i and kernel offset t reach, or -1.
+        var target = [Int](repeating: -1, count: kernelSize * inSize)
+        var tIndex = [Int](repeating: 0, count: n)
+        for t in 0..<kernelSize {
+            var iIndex = [Int](repeating: 0, count: n)
+            for i in 0..<inSize {
+                var offset = 0, inside = true
+                for d in 0..<n {
+                    let o = iIndex[d] * stride[d] + tIndex[d] * dilation[d] - begin[d]
+                    if o < 0 || o >= output[d] { inside = false; break }
+                    offset = offset * output[d] + o
+                }
+                if inside { target[t * inSize + i] = offset }
+                Self.advance(&iIndex, input)
+            }
+            Self.advance(&tIndex, kernel)
+        }
+        let out = try context.zeros(.float, [batch, cout] + output)
+        let rows = coutPerGroup * kernelSize
+        var columns = [Float](repeating: 0, count: rows * inSize)
+        let px = x.floats.baseAddress!, pw = w.floats.baseAddress!, po = out.floats.baseAddress!
+        let b = try bias?.floatValues()
+        for s in 0..<batch {
+            for g in 0..<group {
+                // W_g is [C/g, M/g * k] row-major; its transpose times X_g gives the columns.
+                columns.withUnsafeMutableBufferPointer { c in
+                    BLAS.sgemm(
+                        transA: true, transB: false, m: rows, n: inSize, k: cinPerGroup, alpha: 1,
+                        a: pw + g * cinPerGroup * rows, lda: rows, b: px + (s * cin + g * cinPerGroup) * inSize, ldb: inSize, beta: 0,
+                        c: c.baseAddress!, ldc: inSize)
+                }
+                for m in 0..<coutPerGroup {
+                    let channel = g * coutPerGroup + m
+                    let plane = po + (s * cout + channel) * outSize
+                    for t in 0..<kernelSize {
+                        let row = (m * kernelSize + t) * inSize
+                        for i in 0..<inSize {
+                            let o = target[t * inSize + i]
+                            if o >= 0 { plane[o] += columns[row + i] }
+                        }
+                    }
+                    if let b { for o in 0..<outSize { plane[o] += b[channel] } }
+                }
+            }
+        }
+        return [out]
+    }
+
+    /// Row-major increment of a multi-index within `shape`.
+    static func advance(_ index: inout [Int], _ shape: [Int]) {
+        var d = shape.count - 1
+        while d >= 0 {
+            index[d] += 1
+            if index[d] < shape[d] { return }
+            index[d] = 0
+            d -= 1
+        }
+    }
+}
+
+/// GridSample (opset 16, 20, 22): samples X [N, C, D...] at the normalized grid [N, out..., n]
+/// (the last axis lists coordinates innermost dimension first). Modes nearest (round half to
+/// even), linear and cubic (Keys, a = -0.75) as separable tensor products; padding zeros, border
+/// (clamp) or reflection (about the borders the align_corners convention defines).
+final class GridSampleKernel: Kernel {
+    enum Mode { case nearest, linear, cubic }
+    enum Padding: String { case zeros, border, reflection }
+    let mode: Mode
+    let padding: Padding
+    let alignCorners: Bool
+
+    init(_ ctx: KernelBuildContext) throws {
+        let m = try ctx.string("mode", default: ctx.opset >= 20 ? "linear" : "bilinear")
+        switch m {
+        case "nearest": mode = .nearest
+        case "linear", "bilinear": mode = .linear
+        case "cubic", "bicubic": mode = .cubic
+        default: throw ctx.fail("unknown mode '\(m)'")
+        }
+        let p = try ctx.string("padding_mode", default: "zeros")
+        guard let padding = Padding(rawValue: p) else { throw ctx.fail("unknown padding_mode '\(p)'") }
+        self.padding = padding
+        alignCorners = try ctx.int("align_corners", default: 0) != 0
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0), grid = try Require.input(inputs, 1, "grid")
+        let n = x.rank - 2
+        guard n >= 1, grid.rank == x.rank, grid.shape[0] == x.shape[0], grid.shape.last == n else {
+            throw KernelFailure("grid \(grid.shape) does not match X \(x.shape)")
+        }
+        let dims = Array(x.shape.dropFirst(2)), outDims = Array(grid.shape.dropFirst().dropLast())
+        let (batch, channels) = (x.shape[0], x.shape[1])
+        let inSize = dims.reduce(1, *), outSize = outDims.reduce(1, *)
+        let v = try FloatIO.doubles(x), g = try FloatIO.doubles(grid)
+        let low = dims.map { alignCorners ? 0 : -0.5 }, high = dims.map { alignCorners ? Double($0 - 1) : Double($0) - 0.5 }
+        var y = [Double](repeating: 0, count: batch * channels * outSize)
+        let taps = mode == .cubic ? 4 : (mode == .linear ? 2 : 1)
+        var indices = [[Int]](repeating: [], count: n), weights = [[Double]](repeating: [], count: n)
+        for b in 0..<batch {
+            for p in 0..<outSize {
+                // Per dimension: the source positions and weights of this output point.
+                var inRange = [[Bool]](repeating: [], count: n)
+                for d in 0..<n {
+                    let normalized = g[(b * outSize + p) * n + (n - 1 - d)]
+                    let size = Double(dims[d])
+                    var c = alignCorners ? (normalized + 1) / 2 * (size - 1) : ((normalized + 1) * size - 1) / 2
+                    if mode == .nearest { c = c.rounded(.toNearestOrEven) }
+                    if c < low[d] || c > high[d] {
+                        if padding == .border { c = min(max(c, 0), size - 1) }
+                        if padding == .reflection { c = Self.reflect(c, low[d], high[d]) }
+                    }
+                    let base = mode == .nearest ? Int(c) : Int(c.rounded(.down)) - (mode == .cubic ? 1 : 0)
+                    let t = c - c.rounded(.down)
+                    weights[d] = mode == .nearest ? [1] : (mode == .linear ? [1 - t, t] : Self.cubic(t))
+                    indices[d] = []
+                    inRange[d] = []
+                    for k in 0..<taps {
+                        var i = base + k
+                        var valid = true
+                        switch padding {
+                        case .zeros: valid = i >= 0 && i < dims[d]
+                        case .border: i = min(max(i, 0), dims[d] - 1)
+                        case .reflection: i = Int(Self.reflect(Double(i), low[d], high[d]))
+                        }
+                        indices[d].append(min(max(i, 0), dims[d] - 1))
+                        inRange[d].append(valid)
+                    }
+                }
+                for ch in 0..<channels {
+                    let plane = (b * channels + ch) * inSize
+                    var sum = 0.0
+                    var tap = [Int](repeating: 0, count: n)
+                    for _ in 0..<Int(pow(Double(taps), Double(n))) {
+                        var offset = 0, weight = 1.0, valid = true
+                        for d in 0..<n {
+                            offset = offset * dims[d] + indices[d][tap[d]]
+                            weight *= weights[d][tap[d]]
+                            valid = valid && inRange[d][tap[d]]
+                        }
+                        if valid { sum += weight * v[plane + offset] }
+                        ConvTransposeKernel.advance(&tap, [Int](repeating: taps, count: n))
+                    }
+                    y[(b * channels + ch) * outSize + p] = sum
+                }
+            }
+        }
+        return [try FloatIO.make(x.dataType, [batch, channels] + outDims, y, context)]
+    }
+
+    /// Reflects `x` about the borders until it lies within them.
+    static func reflect(_ x: Double, _ low: Double, _ high: Double) -> Double {
+        let range = high - low
+        guard range > 0 else { return low }
+        if x < low {
+            let dx = low - x, k = (dx / range).rounded(.towardZero), r = dx - k * range
+            return Int(k) % 2 == 0 ? low + r : high - r
+        }
+        if x > high {
+            let dx = x - high, k = (dx / range).rounded(.towardZero), r = dx - k * range
+            return Int(k) % 2 == 0 ? high - r : low + r
+        }
+        return x
+    }
+
+    /// Keys cubic convolution weights (a = -0.75) of the taps at -1, 0, 1, 2 for fraction t.
+    static func cubic(_ t: Double) -> [Double] {
+        let a = -0.75
+        let w0 = ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a
+        let w1 = ((a + 2) * t - (a + 3)) * t * t + 1
+        let w2 = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1
+        let w3 = ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a
+        return [w0, w1, w2, w3]
+    }
+}
+
+enum ConvTransposeKernels {
+    static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("ConvTranspose") { try ConvTransposeKernel($0) },
+        KernelDescriptor("GridSample", since: 16) { try GridSampleKernel($0) },
+    ]
+}
