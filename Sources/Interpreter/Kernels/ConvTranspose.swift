@@ -1,3 +1,4 @@
+import Foundation
 import ONNXIR
 
 /// ConvTranspose for NC[D...] inputs of any spatial rank: W is [C, M/group, k...]. Per sample and
@@ -47,16 +48,21 @@ final class ConvTransposeKernel: Kernel {
         guard stride.count == n, dilation.count == n, extra.count == n else {
             throw KernelFailure("strides, dilations and output_padding need \(n) values")
         }
-        let full = (0..<n).map { stride[$0] * (input[$0] - 1) + extra[$0] + (kernel[$0] - 1) * dilation[$0] + 1 }
+        var full = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            let span: Int = (kernel[i] - 1) * dilation[i] + 1
+            full[i] = stride[i] * (input[i] - 1) + extra[i] + span
+        }
         var begin = [Int](repeating: 0, count: n)
         var output = full
         if let outputShape {
             let target = Array(outputShape.suffix(n))
             guard target.count == n else { throw KernelFailure("output_shape needs \(n) spatial values") }
             for i in 0..<n {
-                let total = full[i] - target[i]
-                let half = Int((Double(total) / 2).rounded(.down))
-                begin[i] = autoPad == "SAME_UPPER" ? half : total - half
+                let total: Int = full[i] - target[i]
+                // Floor division: a negative total (output larger than the natural size) pads the end.
+                let lowerHalf: Int = total >= 0 ? total / 2 : -((1 - total) / 2)
+                begin[i] = autoPad == "SAME_UPPER" ? lowerHalf : total - lowerHalf
             }
             output = target
         } else if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
@@ -176,7 +182,7 @@ final class GridSampleKernel: Kernel {
         let (batch, channels) = (x.shape[0], x.shape[1])
         let inSize = dims.reduce(1, *), outSize = outDims.reduce(1, *)
         let v = try FloatIO.doubles(x), g = try FloatIO.doubles(grid)
-        let low = dims.map { alignCorners ? 0 : -0.5 }, high = dims.map { alignCorners ? Double($0 - 1) : Double($0) - 0.5 }
+        let low = dims.map { _ in alignCorners ? 0.0 : -0.5 }, high = dims.map { alignCorners ? Double($0 - 1) : Double($0) - 0.5 }
         var y = [Double](repeating: 0, count: batch * channels * outSize)
         let taps = mode == .cubic ? 4 : (mode == .linear ? 2 : 1)
         var indices = [[Int]](repeating: [], count: n), weights = [[Double]](repeating: [], count: n)

@@ -30,4 +30,6 @@ let allFamilies: [[KernelDescriptor]] = [
     NormalizationKernels.kernels,
     AttentionKernels.kernels,
     SignalKernels.kernels,
+    ConvTransposeKernels.kernels,
+    LanguageModelKernels.kernels,
 ]

@@ -36,8 +36,145 @@ final class WindowKernel: Kernel {
     }
 }
 
+/// A naive discrete Fourier transform of one complex sequence (O(n^2); the signal ops here are
+/// rare and short): out[k] = sum_t x[t] e^(sign 2 pi i k t / n).
+enum Fourier {
+    static func transform(_ re: [Double], _ im: [Double], length n: Int, inverse: Bool) -> ([Double], [Double]) {
+        var outRe = [Double](repeating: 0, count: n), outIm = outRe
+        let sign: Double = inverse ? 1 : -1
+        for k in 0..<n {
+            var sr = 0.0, si = 0.0
+            for t in 0..<min(n, re.count) {
+                let angle = sign * 2 * Double.pi * Double((k * t) % n) / Double(n)
+                let (c, s) = (cos(angle), sin(angle))
+                sr += re[t] * c - im[t] * s
+                si += re[t] * s + im[t] * c
+            }
+            outRe[k] = sr
+            outIm[k] = si
+        }
+        return (outRe, outIm)
+    }
+}
+
+/// DFT (opset 17: axis attribute; opset 20: axis input, default -2) over a signal whose last
+/// axis holds 1 (real) or 2 (real, imaginary) components, zero-padded or truncated to
+/// dft_length. `onesided` keeps bins 0...n/2 forward, or reads them as a Hermitian half for a
+/// real inverse (irfft). The inverse divides by n.
+final class DFTKernel: Kernel {
+    let isInverse: Bool, isOnesided: Bool
+    let attributeAxis: Int?
+
+    init(_ ctx: KernelBuildContext) throws {
+        isInverse = try ctx.int("inverse", default: 0) != 0
+        isOnesided = try ctx.int("onesided", default: 0) != 0
+        attributeAxis = ctx.opset < 20 ? try ctx.int("axis", default: 1) : nil
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0)
+        guard x.rank >= 2, let comps = x.shape.last, comps == 1 || comps == 2 else {
+            throw KernelFailure("input \(x.shape) must end in 1 (real) or 2 (complex) components")
+        }
+        let axisInput = inputs.count > 2 ? inputs[2] : nil
+        let rawAxis = try attributeAxis ?? axisInput?.intValues().first ?? -2
+        let axis = try Axis.normalize(rawAxis, rank: x.rank)
+        guard axis < x.rank - 1 else { throw KernelFailure("axis \(rawAxis) is the component axis") }
+        let m = x.shape[axis]
+        let given = try (inputs.count > 1 ? inputs[1] : nil)?.intValues().first
+        let n = given ?? (isInverse && isOnesided ? 2 * (m - 1) : m)
+        guard n > 0 else { throw KernelFailure("dft_length must be positive, got \(n)") }
+        let outer = x.shape[..<axis].reduce(1, *), inner = x.shape[(axis + 1)..<(x.rank - 1)].reduce(1, *)
+        let bins = !isInverse && isOnesided ? n / 2 + 1 : n
+        let outComps = isInverse && isOnesided ? 1 : 2
+        var shape = x.shape
+        shape[axis] = bins
+        shape[x.rank - 1] = outComps
+        let v = try FloatIO.doubles(x)
+        var y = [Double](repeating: 0, count: outer * bins * inner * outComps)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var re = [Double](repeating: 0, count: n), im = re
+                let available = isInverse && isOnesided ? min(m, n / 2 + 1) : min(m, n)
+                for t in 0..<available {
+                    let base = ((o * m + t) * inner + i) * comps
+                    re[t] = v[base]
+                    im[t] = comps == 2 ? v[base + 1] : 0
+                }
+                if isInverse && isOnesided {
+                    // Rebuild the full Hermitian spectrum; DC and Nyquist are real.
+                    im[0] = 0
+                    if n % 2 == 0 { im[n / 2] = 0 }
+                    for k in (n / 2 + 1)..<max(n, n / 2 + 1) {
+                        re[k] = re[n - k]
+                        im[k] = -im[n - k]
+                    }
+                }
+                let (fr, fi) = Fourier.transform(re, im, length: n, inverse: isInverse)
+                let scale = isInverse ? 1 / Double(n) : 1
+                for k in 0..<bins {
+                    let base = ((o * bins + k) * inner + i) * outComps
+                    y[base] = fr[k] * scale
+                    if outComps == 2 { y[base + 1] = fi[k] * scale }
+                }
+            }
+        }
+        return [try FloatIO.make(x.dataType, shape, y, context)]
+    }
+}
+
+/// STFT (opset 17): signal [batch, length, 1|2], frames of frame_length every frame_step,
+/// multiplied by the window (ones without one), each transformed; output [batch, frames, bins, 2]
+/// with bins = frame_length / 2 + 1 when `onesided` (the default).
+final class STFTKernel: Kernel {
+    let isOnesided: Bool
+
+    init(_ ctx: KernelBuildContext) throws { isOnesided = try ctx.int("onesided", default: 1) != 0 }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0, "signal")
+        guard x.rank == 3, x.shape[2] == 1 || x.shape[2] == 2 else {
+            throw KernelFailure("signal \(x.shape) must be [batch, length, 1 or 2]")
+        }
+        guard let step = try Require.input(inputs, 1, "frame_step").intValues().first, step > 0 else {
+            throw KernelFailure("frame_step must be a positive scalar")
+        }
+        let window = try (inputs.count > 2 ? inputs[2] : nil).map { try FloatIO.doubles($0) }
+        let given = try (inputs.count > 3 ? inputs[3] : nil)?.intValues().first
+        guard let frameLength = given ?? window?.count, frameLength > 0 else { throw KernelFailure("needs a window or frame_length") }
+        if let window, window.count != frameLength {
+            throw KernelFailure("window has \(window.count) values, frame_length is \(frameLength)")
+        }
+        let (batch, length, comps) = (x.shape[0], x.shape[1], x.shape[2])
+        guard length >= frameLength else { throw KernelFailure("signal is shorter than one frame") }
+        let frames = 1 + (length - frameLength) / step
+        let bins = isOnesided ? frameLength / 2 + 1 : frameLength
+        let v = try FloatIO.doubles(x)
+        var y = [Double](repeating: 0, count: batch * frames * bins * 2)
+        for b in 0..<batch {
+            for f in 0..<frames {
+                var re = [Double](repeating: 0, count: frameLength), im = re
+                for t in 0..<frameLength {
+                    let w = window?[t] ?? 1
+                    let base = (b * length + f * step + t) * comps
+                    re[t] = v[base] * w
+                    im[t] = comps == 2 ? v[base + 1] * w : 0
+                }
+                let (fr, fi) = Fourier.transform(re, im, length: frameLength, inverse: false)
+                for k in 0..<bins {
+                    y[((b * frames + f) * bins + k) * 2] = fr[k]
+                    y[((b * frames + f) * bins + k) * 2 + 1] = fi[k]
+                }
+            }
+        }
+        return [try FloatIO.make(x.dataType, [batch, frames, bins, 2], y, context)]
+    }
+}
+
 enum SignalKernels {
     static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("DFT", since: 17) { try DFTKernel($0) },
+        KernelDescriptor("STFT", since: 17) { try STFTKernel($0) },
         KernelDescriptor("HannWindow", since: 17) { try WindowKernel($0, kind: .hann) },
         KernelDescriptor("HammingWindow", since: 17) { try WindowKernel($0, kind: .hamming) },
         KernelDescriptor("BlackmanWindow", since: 17) { try WindowKernel($0, kind: .blackman) },
