@@ -32,4 +32,6 @@ let allFamilies: [[KernelDescriptor]] = [
     SignalKernels.kernels,
     ConvTransposeKernels.kernels,
     LanguageModelKernels.kernels,
+    ReorderingKernels.kernels,
+    ImageOpsKernels.kernels,
 ]

@@ -1,0 +1,257 @@
+import Foundation
+import ONNXIR
+
+/// Col2Im (opset 18): input [N, C * prod(block), L] columns scattered back (summed) into images
+/// [N, C, image...] as the inverse of im2col with the given dilations, pads and strides.
+final class Col2ImKernel: Kernel {
+    let dilations: [Int]?, pads: [Int]?, strides: [Int]?
+
+    init(_ ctx: KernelBuildContext) throws {
+        dilations = try ctx.ints("dilations")
+        pads = try ctx.ints("pads")
+        strides = try ctx.ints("strides")
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0)
+        let image = try Require.input(inputs, 1, "image_shape").intValues(), block = try Require.input(inputs, 2, "block_shape").intValues()
+        let n = image.count
+        guard x.rank == 3, block.count == n, n > 0 else {
+            throw KernelFailure("input must be [N, C*prod(block), L] with matching image and block shapes")
+        }
+        let dilation = dilations ?? Array(repeating: 1, count: n), stride = strides ?? Array(repeating: 1, count: n)
+        let pad = pads ?? Array(repeating: 0, count: 2 * n)
+        guard dilation.count == n, stride.count == n, pad.count == 2 * n else {
+            throw KernelFailure("dilations, strides and pads do not match \(n) dims")
+        }
+        let blockSize = block.reduce(1, *)
+        guard blockSize > 0, x.shape[1] % blockSize == 0 else {
+            throw KernelFailure("\(x.shape[1]) is not a multiple of the block size \(blockSize)")
+        }
+        let channels = x.shape[1] / blockSize
+        var blocks = [Int](repeating: 0, count: n)
+        for d in 0..<n {
+            let span: Int = dilation[d] * (block[d] - 1) + 1
+            let padded: Int = image[d] + pad[d] + pad[d + n]
+            blocks[d] = (padded - span) / stride[d] + 1
+        }
+        guard blocks.reduce(1, *) == x.shape[2] else {
+            throw KernelFailure("L is \(x.shape[2]), the geometry gives \(blocks.reduce(1, *)) blocks")
+        }
+        let v = try FloatIO.doubles(x)
+        let imageSize = image.reduce(1, *), count = x.shape[2]
+        var y = [Double](repeating: 0, count: x.shape[0] * channels * imageSize)
+        var t = [Int](repeating: 0, count: n)
+        for k in 0..<blockSize {
+            var l = [Int](repeating: 0, count: n)
+            for li in 0..<count {
+                var offset = 0, inside = true
+                for d in 0..<n {
+                    let p = l[d] * stride[d] + t[d] * dilation[d] - pad[d]
+                    if p < 0 || p >= image[d] { inside = false; break }
+                    offset = offset * image[d] + p
+                }
+                if inside {
+                    for plane in 0..<(x.shape[0] * channels) {
+                        let (b, c) = (plane / channels, plane % channels)
+                        y[plane * imageSize + offset] += v[(b * x.shape[1] + c * blockSize + k) * count + li]
+                    }
+                }
+                ConvTransposeKernel.advance(&l, blocks)
+            }
+            ConvTransposeKernel.advance(&t, block)
+        }
+        return [try FloatIO.make(x.dataType, [x.shape[0], channels] + image, y, context)]
+    }
+}
+
+/// AffineGrid (opset 20): the sampling grid [N, (D,) H, W, 2|3] of theta [N, 2, 3] or [N, 3, 4]
+/// applied to normalized coordinates (-1...1 at the pixel centers, or at the corners with
+/// align_corners), x innermost.
+final class AffineGridKernel: Kernel {
+    let alignCorners: Bool
+
+    init(_ ctx: KernelBuildContext) throws { alignCorners = try ctx.int("align_corners", default: 0) != 0 }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let theta = try Require.input(inputs, 0, "theta"), size = try Require.input(inputs, 1, "size").intValues()
+        let n = size.count - 2
+        guard n == 2 || n == 3, theta.shape == [size[0], n, n + 1] else {
+            throw KernelFailure("theta \(theta.shape) does not match size \(size)")
+        }
+        let th = try FloatIO.doubles(theta)
+        let dims = Array(size.dropFirst(2))
+        let points = dims.reduce(1, *)
+        func coordinate(_ i: Int, _ length: Int) -> Double {
+            if alignCorners { return length == 1 ? 0 : -1 + 2 * Double(i) / Double(length - 1) }
+            return -1 + (2 * Double(i) + 1) / Double(length)
+        }
+        var y = [Double](repeating: 0, count: size[0] * points * n)
+        for b in 0..<size[0] {
+            var index = [Int](repeating: 0, count: n)
+            for p in 0..<points {
+                // Homogeneous source point (x, y[, z], 1): x from the last dim.
+                var h = [Double](repeating: 1, count: n + 1)
+                for d in 0..<n { h[d] = coordinate(index[n - 1 - d], dims[n - 1 - d]) }
+                for r in 0..<n {
+                    var acc = 0.0
+                    for c in 0...n { acc += th[(b * n + r) * (n + 1) + c] * h[c] }
+                    y[(b * points + p) * n + r] = acc
+                }
+                ConvTransposeKernel.advance(&index, dims)
+            }
+        }
+        return [try FloatIO.make(theta.dataType, [size[0]] + dims + [n], y, context)]
+    }
+}
+
+/// MaxUnpool (opset 9, 11): zeros of the unpooled shape (from kernel, strides and pads, or the
+/// output_shape input) with X's values written at the flat positions I gives.
+final class MaxUnpoolKernel: Kernel {
+    let kernel: [Int]
+    let strides: [Int]?, pads: [Int]?
+
+    init(_ ctx: KernelBuildContext) throws {
+        guard let k = try ctx.ints("kernel_shape") else { throw ctx.fail("kernel_shape is required") }
+        kernel = k
+        strides = try ctx.ints("strides")
+        pads = try ctx.ints("pads")
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0), indices = try Require.input(inputs, 1, "I").intValues()
+        let n = x.rank - 2
+        guard n == kernel.count, indices.count == x.count else { throw KernelFailure("X \(x.shape), I and kernel_shape do not match") }
+        let stride = strides ?? Array(repeating: 1, count: n), pad = pads ?? Array(repeating: 0, count: 2 * n)
+        var inferred = Array(x.shape.prefix(2))
+        for d in 0..<n {
+            let natural: Int = (x.shape[d + 2] - 1) * stride[d] + kernel[d]
+            inferred.append(natural - pad[d] - pad[d + n])
+        }
+        // Indices address the inferred shape; a larger output_shape holds it at its origin.
+        var shape = inferred
+        if inputs.count > 2, let given = inputs[2] { shape = try given.intValues() }
+        guard shape.count == inferred.count, zip(shape, inferred).allSatisfy({ $0 >= $1 }) else {
+            throw KernelFailure("output_shape \(shape) is smaller than the unpooled shape \(inferred)")
+        }
+        let inferredCount = inferred.reduce(1, *)
+        let inferredStrides = CenterCropPadKernel.strides(inferred), outStrides = CenterCropPadKernel.strides(shape)
+        let bytes = try Axis.elementBytes(x.dataType)
+        let out = try context.zeros(x.dataType, shape)
+        for i in 0..<x.count {
+            guard indices[i] >= 0 && indices[i] < inferredCount else { throw KernelFailure("index \(indices[i]) is outside the output") }
+            var rest = indices[i], target = 0
+            for d in 0..<inferred.count {
+                target += rest / inferredStrides[d] * outStrides[d]
+                rest %= inferredStrides[d]
+            }
+            (out.raw + target * bytes).copyMemory(from: x.raw + i * bytes, byteCount: bytes)
+        }
+        return [out]
+    }
+}
+
+/// Det (opset 11): determinants of the trailing square matrices, by LU with partial pivoting.
+final class DetKernel: Kernel {
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0)
+        guard x.rank >= 2, x.shape[x.rank - 1] == x.shape[x.rank - 2] else {
+            throw KernelFailure("input \(x.shape) must end in square matrices")
+        }
+        let m = x.shape[x.rank - 1], count = x.count / max(m * m, 1)
+        let v = try FloatIO.doubles(x)
+        var dets = [Double](repeating: 0, count: count)
+        for b in 0..<count {
+            var a = Array(v[(b * m * m)..<((b + 1) * m * m)])
+            var det = 1.0
+            for c in 0..<m {
+                var pivot = c
+                for r in (c + 1)..<max(m, c + 1) where abs(a[r * m + c]) > abs(a[pivot * m + c]) { pivot = r }
+                if a[pivot * m + c] == 0 {
+                    det = 0
+                    break
+                }
+                if pivot != c {
+                    for k in 0..<m { a.swapAt(c * m + k, pivot * m + k) }
+                    det = -det
+                }
+                det *= a[c * m + c]
+                for r in (c + 1)..<max(m, c + 1) {
+                    let f = a[r * m + c] / a[c * m + c]
+                    for k in c..<m { a[r * m + k] -= f * a[c * m + k] }
+                }
+            }
+            dets[b] = det
+        }
+        return [try FloatIO.make(x.dataType, Array(x.shape.dropLast(2)), dets, context)]
+    }
+}
+
+/// NonMaxSuppression (opset 11): per batch and class, boxes by descending score (ties by lower
+/// index) above score_threshold are kept greedily unless their IoU with a kept box exceeds
+/// iou_threshold, at most max_output_boxes_per_class (0 keeps none). Boxes are corner pairs in
+/// either order, or [x_center, y_center, width, height] with center_point_box.
+final class NonMaxSuppressionKernel: Kernel {
+    let isCenter: Bool
+
+    init(_ ctx: KernelBuildContext) throws { isCenter = try ctx.int("center_point_box", default: 0) != 0 }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let boxes = try Require.input(inputs, 0, "boxes"), scores = try Require.input(inputs, 1, "scores")
+        let input = { (i: Int) in inputs.count > i ? inputs[i] : nil }
+        guard boxes.rank == 3, boxes.shape[2] == 4, scores.rank == 3, scores.shape[0] == boxes.shape[0], scores.shape[2] == boxes.shape[1]
+        else {
+            throw KernelFailure("boxes \(boxes.shape) and scores \(scores.shape) do not match")
+        }
+        let maxOutput = try input(2)?.intValues().first ?? 0
+        let iouThreshold = try input(3).map { try FloatIO.doubles($0) }?.first ?? 0
+        let scoreThreshold = try input(4).map { try FloatIO.doubles($0) }?.first
+        let b = try FloatIO.doubles(boxes), s = try FloatIO.doubles(scores)
+        let (batches, classes, count) = (scores.shape[0], scores.shape[1], scores.shape[2])
+        // (y1, x1, y2, x2) with y1 <= y2 and x1 <= x2.
+        func corners(_ batch: Int, _ i: Int) -> (Double, Double, Double, Double) {
+            let p = (batch * count + i) * 4
+            if isCenter {
+                let (xc, yc, w, h) = (b[p], b[p + 1], b[p + 2], b[p + 3])
+                return (yc - h / 2, xc - w / 2, yc + h / 2, xc + w / 2)
+            }
+            return (min(b[p], b[p + 2]), min(b[p + 1], b[p + 3]), max(b[p], b[p + 2]), max(b[p + 1], b[p + 3]))
+        }
+        func suppresses(_ batch: Int, _ i: Int, _ j: Int) -> Bool {
+            let p = corners(batch, i), q = corners(batch, j)
+            let ih = min(p.2, q.2) - max(p.0, q.0), iw = min(p.3, q.3) - max(p.1, q.1)
+            guard ih > 0, iw > 0 else { return false }
+            let inter = ih * iw
+            let areaP = (p.2 - p.0) * (p.3 - p.1), areaQ = (q.2 - q.0) * (q.3 - q.1)
+            let union = areaP + areaQ - inter
+            guard areaP > 0, areaQ > 0, union > 0 else { return false }
+            return inter / union > iouThreshold
+        }
+        var selected: [Int64] = []
+        for batch in 0..<batches {
+            for c in 0..<classes {
+                let base = (batch * classes + c) * count
+                var candidates = (0..<count).filter { scoreThreshold == nil || s[base + $0] > scoreThreshold! }
+                candidates.sort { s[base + $0] > s[base + $1] || (s[base + $0] == s[base + $1] && $0 < $1) }
+                var kept: [Int] = []
+                for i in candidates where kept.count < maxOutput {
+                    if kept.allSatisfy({ !suppresses(batch, i, $0) }) {
+                        kept.append(i)
+                        selected += [Int64(batch), Int64(c), Int64(i)]
+                    }
+                }
+            }
+        }
+        return [RuntimeTensor.int64([selected.count / 3, 3], selected)]
+    }
+}
+
+enum ImageOpsKernels {
+    static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("Col2Im", since: 18) { try Col2ImKernel($0) },
+        KernelDescriptor("AffineGrid", since: 20) { try AffineGridKernel($0) },
+        KernelDescriptor("MaxUnpool", since: 9) { try MaxUnpoolKernel($0) },
+        KernelDescriptor("Det", since: 11) { _ in DetKernel() },
+        KernelDescriptor("NonMaxSuppression", since: 10) { try NonMaxSuppressionKernel($0) },
+    ]
+}
