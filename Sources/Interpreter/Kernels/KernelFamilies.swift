@@ -34,4 +34,6 @@ let allFamilies: [[KernelDescriptor]] = [
     LanguageModelKernels.kernels,
     ReorderingKernels.kernels,
     ImageOpsKernels.kernels,
+    StringKernels.kernels,
+    TrainingKernels.kernels,
 ]
