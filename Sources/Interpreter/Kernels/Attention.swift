@@ -294,8 +294,103 @@ final class RotaryEmbeddingKernel: Kernel {
     }
 }
 
+/// FlexAttention (ai.onnx.preview, opset 1): attention over rank-4 Q, K, V with optional
+/// `score_mod` and `prob_mod` subgraphs applied to the [B, Hq, L, S] scores and probabilities.
+/// Scores are (Q sqrt(scale)) (K sqrt(scale))^T in Q's type, then the softmax runs in
+/// `softmax_precision` (float32 for 16-bit and float32 inputs, float64 for float64); query head h
+/// reads kv head h / (Hq / Hkv).
+final class FlexAttentionKernel: Kernel {
+    let scale: Double?
+    let softmaxType: DataType?
+    let scoreMod: ExecutionPlan?, probMod: ExecutionPlan?
+
+    init(_ ctx: KernelBuildContext) throws {
+        scale = ctx.node.attribute("scale") == nil ? nil : Double(try ctx.float("scale", default: 1))
+        if let code = try ctx.int("softmax_precision") {
+            let t = DataType(rawValue: Int32(code))
+            guard [.float, .float16, .bfloat16, .double].contains(t) else { throw ctx.fail("unsupported softmax_precision \(code)") }
+            softmaxType = t
+        } else {
+            softmaxType = nil
+        }
+        scoreMod = ctx.node.attribute("score_mod") == nil ? nil : try ctx.graph("score_mod")
+        probMod = ctx.node.attribute("prob_mod") == nil ? nil : try ctx.graph("prob_mod")
+    }
+
+    private func apply(_ plan: ExecutionPlan?, _ values: [Double], _ shape: [Int], _ type: DataType, _ context: ExecutionContext) throws
+        -> [Double]
+    {
+        guard let plan else { return values }
+        let outputs = try context.run(plan, inputs: [try FloatIO.make(type, shape, values, context)])
+        guard outputs.count == 1, outputs[0].shape == shape else {
+            throw KernelFailure("a modifier subgraph must return one \(shape) tensor")
+        }
+        return try FloatIO.doubles(outputs[0])
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let q = try Require.input(inputs, 0, "Q"), k = try Require.input(inputs, 1, "K"), v = try Require.input(inputs, 2, "V")
+        guard q.rank == 4, k.rank == 4, v.rank == 4 else { throw KernelFailure("FlexAttention needs rank-4 Q, K and V") }
+        let (b, hq, l, e) = (q.shape[0], q.shape[1], q.shape[2], q.shape[3])
+        let (hkv, s, ev) = (k.shape[1], k.shape[2], v.shape[3])
+        guard k.shape[0] == b, v.shape[0] == b, k.shape[3] == e, v.shape[1] == hkv, v.shape[2] == s, hkv > 0, hq % hkv == 0 else {
+            throw KernelFailure("K \(k.shape) and V \(v.shape) do not match Q \(q.shape)")
+        }
+        let type = q.dataType
+        let computeType = softmaxType ?? (type == .double ? .double : .float)
+        let r = FloatIO.rounding(type), rc = FloatIO.rounding(computeType)
+        let sqrtScale = r(Double(Float(scale ?? 1 / Double(e).squareRoot()).squareRoot()))
+        let qs = try FloatIO.doubles(q).map { r($0 * sqrtScale) }, ks = try FloatIO.doubles(k).map { r($0 * sqrtScale) }
+        let vs = try FloatIO.doubles(v).map(rc)
+        let group = hq / hkv
+        var scores = [Double](repeating: 0, count: b * hq * l * s)
+        for bi in 0..<b {
+            for h in 0..<hq {
+                let qBase = (bi * hq + h) * l * e, kBase = (bi * hkv + h / group) * s * e
+                for i in 0..<l {
+                    for j in 0..<s {
+                        var dot = 0.0
+                        for d in 0..<e { dot += qs[qBase + i * e + d] * ks[kBase + j * e + d] }
+                        scores[((bi * hq + h) * l + i) * s + j] = rc(r(dot))
+                    }
+                }
+            }
+        }
+        let shape = [b, hq, l, s]
+        scores = try apply(scoreMod, scores, shape, computeType, context).map(rc)
+        for row in 0..<(b * hq * l) {
+            var m = -Double.infinity
+            for j in 0..<s { m = max(m, scores[row * s + j]) }
+            var sum = 0.0
+            for j in 0..<s {
+                scores[row * s + j] = rc(exp(rc(scores[row * s + j] - m)))
+                sum += scores[row * s + j]
+            }
+            sum = rc(sum)
+            for j in 0..<s { scores[row * s + j] = rc(scores[row * s + j] / sum) }
+        }
+        scores = try apply(probMod, scores, shape, computeType, context).map(rc)
+        var y = [Double](repeating: 0, count: b * hq * l * ev)
+        for bi in 0..<b {
+            for h in 0..<hq {
+                let vBase = (bi * hkv + h / group) * s * ev
+                for i in 0..<l {
+                    let row = ((bi * hq + h) * l + i) * s
+                    for d in 0..<ev {
+                        var acc = 0.0
+                        for j in 0..<s { acc += scores[row + j] * vs[vBase + j * ev + d] }
+                        y[((bi * hq + h) * l + i) * ev + d] = acc
+                    }
+                }
+            }
+        }
+        return [try FloatIO.make(v.dataType, [b, hq, l, ev], y, context)]
+    }
+}
+
 enum AttentionKernels {
     static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("FlexAttention", domain: "ai.onnx.preview") { try FlexAttentionKernel($0) },
         KernelDescriptor("Attention", since: 23) { try AttentionKernel($0) },
         KernelDescriptor("RotaryEmbedding", since: 23) { try RotaryEmbeddingKernel($0) },
     ]

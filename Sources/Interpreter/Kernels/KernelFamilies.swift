@@ -36,4 +36,6 @@ let allFamilies: [[KernelDescriptor]] = [
     ImageOpsKernels.kernels,
     StringKernels.kernels,
     TrainingKernels.kernels,
+    OptionalKernels.kernels,
+    MLKernels.kernels,
 ]
