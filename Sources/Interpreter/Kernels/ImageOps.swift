@@ -246,8 +246,102 @@ final class NonMaxSuppressionKernel: Kernel {
     }
 }
 
+/// RoiAlign (opset 10, 16): for each roi [x1, y1, x2, y2] (scaled by spatial_scale, shifted by
+/// half a pixel in "half_pixel" mode) of image batch_indices[r], an output_height x
+/// output_width grid of bins, each the average (or max) of bilinear samples on a
+/// sampling_ratio^2 grid (adaptive: ceil(bin size) when 0). Samples beyond one pixel outside the
+/// image count as 0; "max" takes the largest weighted corner, as the reference does.
+final class RoiAlignKernel: Kernel {
+    let isMax: Bool, isHalfPixel: Bool
+    let height: Int, width: Int
+    let samplingRatio: Int
+    let spatialScale: Double
+
+    init(_ ctx: KernelBuildContext) throws {
+        let mode = try ctx.string("mode", default: "avg")
+        guard mode == "avg" || mode == "max" else { throw ctx.fail("unknown mode '\(mode)'") }
+        isMax = mode == "max"
+        let transform = try ctx.string("coordinate_transformation_mode", default: ctx.opset >= 16 ? "half_pixel" : "output_half_pixel")
+        isHalfPixel = transform == "half_pixel"
+        height = try ctx.int("output_height", default: 1)
+        width = try ctx.int("output_width", default: 1)
+        samplingRatio = try ctx.int("sampling_ratio", default: 0)
+        spatialScale = Double(try ctx.float("spatial_scale", default: 1))
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0), roisT = try Require.input(inputs, 1, "rois")
+        let batchIndices = try Require.input(inputs, 2, "batch_indices").intValues()
+        guard x.rank == 4, roisT.rank == 2, roisT.shape[1] == 4, roisT.shape[0] == batchIndices.count else {
+            throw KernelFailure("X \(x.shape), rois \(roisT.shape) and batch_indices do not match")
+        }
+        let (channels, h, w) = (x.shape[1], x.shape[2], x.shape[3])
+        let v = try FloatIO.doubles(x), rois = try FloatIO.doubles(roisT)
+        var y = [Double](repeating: 0, count: batchIndices.count * channels * height * width)
+        let offset = isHalfPixel ? 0.5 : 0
+        for r in 0..<batchIndices.count {
+            guard batchIndices[r] >= 0 && batchIndices[r] < x.shape[0] else {
+                throw KernelFailure("batch index \(batchIndices[r]) is out of range")
+            }
+            let startW = rois[r * 4] * spatialScale - offset, startH = rois[r * 4 + 1] * spatialScale - offset
+            var roiW = rois[r * 4 + 2] * spatialScale - offset - startW, roiH = rois[r * 4 + 3] * spatialScale - offset - startH
+            if !isHalfPixel {
+                roiW = max(roiW, 1)
+                roiH = max(roiH, 1)
+            }
+            let binH = roiH / Double(height), binW = roiW / Double(width)
+            let gridH = samplingRatio > 0 ? samplingRatio : Int((roiH / Double(height)).rounded(.up))
+            let gridW = samplingRatio > 0 ? samplingRatio : Int((roiW / Double(width)).rounded(.up))
+            let count = Double(max(gridH * gridW, 1))
+            for ph in 0..<height {
+                for pw in 0..<width {
+                    // The bilinear corners and weights of every sample in this bin.
+                    var samples: [(Int, Int, Int, Int, Double, Double, Double, Double)] = []
+                    for iy in 0..<gridH {
+                        let yy = startH + Double(ph) * binH + (Double(iy) + 0.5) * binH / Double(gridH)
+                        for ix in 0..<gridW {
+                            let xx = startW + Double(pw) * binW + (Double(ix) + 0.5) * binW / Double(gridW)
+                            if yy < -1 || yy > Double(h) || xx < -1 || xx > Double(w) {
+                                samples.append((0, 0, 0, 0, 0, 0, 0, 0))
+                                continue
+                            }
+                            var sy = max(yy, 0), sx = max(xx, 0)
+                            var yLow = Int(sy), xLow = Int(sx), yHigh = yLow + 1, xHigh = xLow + 1
+                            if yLow >= h - 1 { (yLow, yHigh, sy) = (h - 1, h - 1, Double(h - 1)) }
+                            if xLow >= w - 1 { (xLow, xHigh, sx) = (w - 1, w - 1, Double(w - 1)) }
+                            let ly = sy - Double(yLow), lx = sx - Double(xLow)
+                            samples.append(
+                                (
+                                    yLow * w + xLow, yLow * w + xHigh, yHigh * w + xLow, yHigh * w + xHigh, (1 - ly) * (1 - lx),
+                                    (1 - ly) * lx, ly * (1 - lx), ly * lx
+                                ))
+                        }
+                    }
+                    for c in 0..<channels {
+                        let base = (batchIndices[r] * channels + c) * h * w
+                        var value = 0.0, isFirst = true
+                        for p in samples {
+                            let terms = [p.4 * v[base + p.0], p.5 * v[base + p.1], p.6 * v[base + p.2], p.7 * v[base + p.3]]
+                            if isMax {
+                                let m = terms.max() ?? 0
+                                value = isFirst ? m : max(value, m)
+                                isFirst = false
+                            } else {
+                                value += terms.reduce(0, +)
+                            }
+                        }
+                        y[((r * channels + c) * height + ph) * width + pw] = isMax ? value : value / count
+                    }
+                }
+            }
+        }
+        return [try FloatIO.make(x.dataType, [batchIndices.count, channels, height, width], y, context)]
+    }
+}
+
 enum ImageOpsKernels {
     static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("RoiAlign", since: 10) { try RoiAlignKernel($0) },
         KernelDescriptor("Col2Im", since: 18) { try Col2ImKernel($0) },
         KernelDescriptor("AffineGrid", since: 20) { try AffineGridKernel($0) },
         KernelDescriptor("MaxUnpool", since: 9) { try MaxUnpoolKernel($0) },
