@@ -142,8 +142,101 @@ final class RegexFullMatchKernel: Kernel {
     }
 }
 
+/// TfIdfVectorizer (opset 9): counts the pooled n-grams (min_gram_length...max_gram_length
+/// items taken every skip + 1 positions, skip up to max_skip_count; unigrams once) of each row
+/// of a [C] or [N, C] int or string tensor into Y[ngram_indexes[i]] for the i-th pooled n-gram.
+/// TF gives counts, IDF min(count, 1) * weight, TFIDF count * weight.
+final class TfIdfVectorizerKernel: Kernel {
+    enum Item: Hashable {
+        case int(Int64)
+        case string([UInt8])
+    }
+    enum Mode: String { case TF, IDF, TFIDF }
+    let mode: Mode
+    let minGram: Int, maxGram: Int, maxSkip: Int
+    /// Pooled n-grams by length: n-gram -> its index in pool order.
+    let pool: [Int: [[Item]: Int]]
+    let indexes: [Int]
+    let weights: [Double]
+    let outputSize: Int
+
+    init(_ ctx: KernelBuildContext) throws {
+        let m = try ctx.string("mode", default: "TF")
+        guard let mode = Mode(rawValue: m) else { throw ctx.fail("unknown mode '\(m)'") }
+        self.mode = mode
+        minGram = try ctx.int("min_gram_length", default: 1)
+        maxGram = try ctx.int("max_gram_length", default: 1)
+        maxSkip = try ctx.int("max_skip_count", default: 0)
+        guard minGram >= 1, maxGram >= minGram, maxSkip >= 0 else { throw ctx.fail("invalid gram lengths or skip count") }
+        let items: [Item]
+        if let ints = try ctx.ints("pool_int64s") {
+            items = ints.map { .int(Int64($0)) }
+        } else if let a = ctx.node.attribute("pool_strings"), case .strings(let strings) = a.value {
+            items = strings.map { .string($0) }
+        } else {
+            throw ctx.fail("needs pool_int64s or pool_strings")
+        }
+        let counts = try ctx.ints("ngram_counts") ?? []
+        indexes = try ctx.ints("ngram_indexes") ?? []
+        var pool: [Int: [[Item]: Int]] = [:]
+        var id = 0
+        for (i, start) in counts.enumerated() {
+            let end = i + 1 < counts.count ? counts[i + 1] : items.count
+            let n = i + 1
+            guard start >= 0, end <= items.count, start <= end, (end - start) % n == 0 else {
+                throw ctx.fail("ngram_counts do not split the pool")
+            }
+            for g in stride(from: start, to: end, by: n) {
+                if pool[n, default: [:]][Array(items[g..<(g + n)])] == nil { pool[n, default: [:]][Array(items[g..<(g + n)])] = id }
+                id += 1
+            }
+        }
+        guard indexes.count == id else { throw ctx.fail("ngram_indexes has \(indexes.count) entries for \(id) n-grams") }
+        self.pool = pool
+        weights = try ctx.floats("weights").map { $0.map(Double.init) } ?? Array(repeating: 1, count: id)
+        guard weights.count == id else { throw ctx.fail("weights has \(weights.count) entries for \(id) n-grams") }
+        outputSize = (indexes.max() ?? -1) + 1
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0)
+        guard x.rank == 1 || x.rank == 2 else { throw KernelFailure("input must be [C] or [N, C], got \(x.shape)") }
+        let items: [Item] = try x.strings.map { $0.map { .string($0) } } ?? x.int64Values().map { .int($0) }
+        let rows = x.rank == 2 ? x.shape[0] : 1, c = x.shape[x.rank - 1]
+        var y = [Double](repeating: 0, count: rows * outputSize)
+        for r in 0..<rows {
+            let row = Array(items[(r * c)..<((r + 1) * c)])
+            var counts = [Double](repeating: 0, count: weights.count)
+            var smallest = minGram
+            for skip in 1...(maxSkip + 1) {
+                for start in 0..<c {
+                    for n in smallest...max(smallest, maxGram) where n <= maxGram {
+                        guard start + skip * (n - 1) < c else { break }
+                        let gram = (0..<n).map { row[start + $0 * skip] }
+                        if let id = pool[n]?[gram] { counts[id] += 1 }
+                    }
+                }
+                // Unigrams do not depend on the skip: count them in the first pass only.
+                if smallest == 1 { smallest = 2 }
+                if smallest > maxGram { break }
+            }
+            for (id, count) in counts.enumerated() where count > 0 {
+                let value: Double =
+                    switch mode {
+                    case .TF: count
+                    case .IDF: weights[id]
+                    case .TFIDF: count * weights[id]
+                    }
+                y[r * outputSize + indexes[id]] += value
+            }
+        }
+        return [try FloatIO.make(.float, x.rank == 2 ? [rows, outputSize] : [outputSize], y, context)]
+    }
+}
+
 enum StringKernels {
     static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("TfIdfVectorizer", since: 9) { try TfIdfVectorizerKernel($0) },
         KernelDescriptor("StringConcat", since: 20) { _ in StringConcatKernel() },
         KernelDescriptor("StringSplit", since: 20) { try StringSplitKernel($0) },
         KernelDescriptor("StringNormalizer", since: 10) { try StringNormalizerKernel($0) },
