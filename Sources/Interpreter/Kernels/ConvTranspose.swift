@@ -263,8 +263,83 @@ final class GridSampleKernel: Kernel {
     }
 }
 
+/// DeformConv (opset 19), 2-D: a grouped convolution whose kernel taps sample X bilinearly at
+/// positions moved by `offset` [N, offset_group * kh * kw * 2, oh, ow] ((dy, dx) per tap),
+/// optionally scaled by `mask` [N, offset_group * kh * kw, oh, ow]; samples outside X read 0.
+final class DeformConvKernel: Kernel {
+    let group: Int, offsetGroup: Int
+    let dilations: [Int]?, pads: [Int]?, strides: [Int]?
+
+    init(_ ctx: KernelBuildContext) throws {
+        group = try ctx.int("group", default: 1)
+        offsetGroup = try ctx.int("offset_group", default: 1)
+        dilations = try ctx.ints("dilations")
+        pads = try ctx.ints("pads")
+        strides = try ctx.ints("strides")
+        guard group >= 1, offsetGroup >= 1 else { throw ctx.fail("group and offset_group must be positive") }
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0, "X"), w = try Require.input(inputs, 1, "W"), offsetT = try Require.input(inputs, 2, "offset")
+        let bias = try (inputs.count > 3 ? inputs[3] : nil).map { try FloatIO.doubles($0) }
+        let maskT = inputs.count > 4 ? inputs[4] : nil
+        guard x.rank == 4, w.rank == 4, offsetT.rank == 4 else { throw KernelFailure("DeformConv supports 2-D inputs only (X \(x.shape))") }
+        let (n, ic, ih, iw) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (oc, icpg, kh, kw) = (w.shape[0], w.shape[1], w.shape[2], w.shape[3])
+        let (oh, ow) = (offsetT.shape[2], offsetT.shape[3])
+        guard ic == icpg * group, oc % group == 0, ic % offsetGroup == 0, offsetT.shape[0] == n,
+            offsetT.shape[1] == offsetGroup * kh * kw * 2
+        else { throw KernelFailure("X \(x.shape), W \(w.shape) and offset \(offsetT.shape) do not match") }
+        if let maskT, maskT.shape != [n, offsetGroup * kh * kw, oh, ow] { throw KernelFailure("mask \(maskT.shape) does not match") }
+        if let bias, bias.count != oc { throw KernelFailure("B needs \(oc) values") }
+        let d = dilations ?? [1, 1], p = pads ?? [0, 0, 0, 0], st = strides ?? [1, 1]
+        let xv = try FloatIO.doubles(x), wv = try FloatIO.doubles(w), off = try FloatIO.doubles(offsetT)
+        let mask = try maskT.map { try FloatIO.doubles($0) }
+        let ocpg = oc / group, icPerOffset = ic / offsetGroup
+        var y = [Double](repeating: 0, count: n * oc * oh * ow)
+        func sample(_ plane: Int, _ py: Double, _ px: Double) -> Double {
+            let y0 = Int(py.rounded(.down)), x0 = Int(px.rounded(.down))
+            let fy = py - Double(y0), fx = px - Double(x0)
+            var sum = 0.0
+            for (yy, wy) in [(y0, 1 - fy), (y0 + 1, fy)] where yy >= 0 && yy < ih && wy != 0 {
+                for (xx, wx) in [(x0, 1 - fx), (x0 + 1, fx)] where xx >= 0 && xx < iw && wx != 0 {
+                    sum += wy * wx * xv[plane * ih * iw + yy * iw + xx]
+                }
+            }
+            return sum
+        }
+        for b in 0..<n {
+            for c in 0..<ic {
+                let g = c / icpg, og = c / icPerOffset
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        for u in 0..<kh {
+                            for v in 0..<kw {
+                                let tap = (og * kh + u) * kw + v
+                                let dy = off[((b * offsetGroup * kh * kw * 2) + tap * 2) * oh * ow + i * ow + j]
+                                let dx = off[((b * offsetGroup * kh * kw * 2) + tap * 2 + 1) * oh * ow + i * ow + j]
+                                let m = mask?[((b * offsetGroup * kh * kw) + tap) * oh * ow + i * ow + j] ?? 1
+                                let value =
+                                    sample(b * ic + c, Double(i * st[0] - p[0] + u * d[0]) + dy, Double(j * st[1] - p[1] + v * d[1]) + dx)
+                                    * m
+                                if value == 0 { continue }
+                                for o in (g * ocpg)..<((g + 1) * ocpg) {
+                                    y[((b * oc + o) * oh + i) * ow + j] += value * wv[((o * icpg + c % icpg) * kh + u) * kw + v]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if let bias { for o in 0..<oc { for k in 0..<(oh * ow) { y[(b * oc + o) * oh * ow + k] += bias[o] } } }
+        }
+        return [try FloatIO.make(x.dataType, [n, oc, oh, ow], y, context)]
+    }
+}
+
 enum ConvTransposeKernels {
     static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("DeformConv", since: 19) { try DeformConvKernel($0) },
         KernelDescriptor("ConvTranspose") { try ConvTransposeKernel($0) },
         KernelDescriptor("GridSample", since: 16) { try GridSampleKernel($0) },
     ]
