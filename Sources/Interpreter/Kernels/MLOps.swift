@@ -120,8 +120,139 @@ final class ArrayFeatureExtractorKernel: Kernel {
     }
 }
 
+/// TreeEnsemble (ai.onnx.ml, opset 5): every tree routes each row of X [N, F] from its root
+/// through nodes comparing X[feature] with the split (<=, <, >=, >, ==, !=, or membership in a
+/// set; NaN follows the true branch where nodes_missing_value_tracks_true says so) to a leaf
+/// (weight, target); targets aggregate by sum, average, min or max. post_transform NONE only.
+final class TreeEnsembleKernel: Kernel {
+    enum Child {
+        case node(Int)
+        case leaf(Int)
+    }
+    struct TreeNode {
+        let mode: Int, feature: Int
+        let split: Double
+        let members: Set<Double>
+        let isMissingTrue: Bool
+        let whenTrue: Child, whenFalse: Child
+    }
+    let nodes: [Int: TreeNode]
+    let roots: [Child]
+    let leafWeights: [Double], leafTargets: [Int]
+    let aggregate: Int
+    let targets: Int
+
+    init(_ ctx: KernelBuildContext) throws {
+        func values(_ name: String) throws -> [Double] {
+            guard let t = try ctx.tensor(name) else { return [] }
+            return try FloatIO.doubles(try RuntimeTensor(t))
+        }
+        let splits = try values("nodes_splits"), members = try values("membership_values")
+        // nodes_modes is a uint8 tensor in the spec.
+        let modes = try ctx.tensor("nodes_modes").map { try RuntimeTensor($0).intValues() } ?? []
+        let features = try ctx.ints("nodes_featureids") ?? []
+        let trueIds = try ctx.ints("nodes_truenodeids") ?? [], falseIds = try ctx.ints("nodes_falsenodeids") ?? []
+        let trueLeafs = try ctx.ints("nodes_trueleafs") ?? [], falseLeafs = try ctx.ints("nodes_falseleafs") ?? []
+        let missing = try ctx.ints("nodes_missing_value_tracks_true") ?? []
+        let leafTargets = try ctx.ints("leaf_targetids") ?? []
+        let leafWeights = try values("leaf_weights")
+        (self.leafTargets, self.leafWeights) = (leafTargets, leafWeights)
+        let rootIds = try ctx.ints("tree_roots") ?? []
+        let aggregate = try ctx.int("aggregate_function", default: 1)
+        guard try ctx.int("post_transform", default: 0) == 0 else { throw ctx.fail("only post_transform NONE is supported") }
+        guard let n = try ctx.int("n_targets"), n > 0 else { throw ctx.fail("n_targets is required") }
+        (self.aggregate, targets) = (aggregate, n)
+        let count = modes.count
+        guard [features.count, trueIds.count, falseIds.count, trueLeafs.count, falseLeafs.count, splits.count].allSatisfy({ $0 == count }),
+            leafTargets.count == leafWeights.count, leafTargets.allSatisfy({ $0 >= 0 && $0 < n })
+        else { throw ctx.fail("node and leaf attributes differ in length") }
+        // Membership sets are listed NaN-separated in the order the trees are built (depth first,
+        // true branch first), as the reference reads them.
+        var memberCursor = 0
+        var built: [Int: TreeNode] = [:]
+        func build(_ i: Int) throws -> Child {
+            guard i >= 0 && i < count else { throw ctx.fail("node id \(i) is out of range") }
+            if built[i] != nil { return .node(i) }
+            var set = Set<Double>()
+            if modes[i] == 6 {
+                while memberCursor < members.count, !members[memberCursor].isNaN {
+                    set.insert(members[memberCursor])
+                    memberCursor += 1
+                }
+                memberCursor += 1
+            }
+            func child(_ id: Int, _ isLeaf: Bool) throws -> Child {
+                if isLeaf {
+                    guard id >= 0 && id < leafWeights.count else { throw ctx.fail("leaf id \(id) is out of range") }
+                    return .leaf(id)
+                }
+                return try build(id)
+            }
+            let t = try child(trueIds[i], trueLeafs[i] != 0)
+            let f = try child(falseIds[i], falseLeafs[i] != 0)
+            built[i] = TreeNode(
+                mode: modes[i], feature: features[i], split: splits[i], members: set, isMissingTrue: i < missing.count && missing[i] != 0,
+                whenTrue: t, whenFalse: f)
+            return .node(i)
+        }
+        var roots: [Child] = []
+        for r in rootIds {
+            guard r >= 0 && r < count else { throw ctx.fail("tree root \(r) is out of range") }
+            if trueLeafs[r] != 0 && falseLeafs[r] != 0 && trueIds[r] == falseIds[r] {
+                guard r < leafWeights.count else { throw ctx.fail("leaf id \(r) is out of range") }
+                roots.append(.leaf(r))
+            } else {
+                roots.append(try build(r))
+            }
+        }
+        self.roots = roots
+        nodes = built
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0)
+        guard x.rank == 2 else { throw KernelFailure("X must be [N, F], got \(x.shape)") }
+        let (rows, features) = (x.shape[0], x.shape[1])
+        let v = try FloatIO.doubles(x)
+        let initial: Double = aggregate == 2 ? .greatestFiniteMagnitude : (aggregate == 3 ? -.greatestFiniteMagnitude : 0)
+        var y = [Double](repeating: initial, count: rows * targets)
+        for r in 0..<rows {
+            for root in roots {
+                var current = root
+                while case .node(let i) = current, let node = nodes[i] {
+                    guard node.feature >= 0 && node.feature < features else {
+                        throw KernelFailure("feature \(node.feature) is out of range")
+                    }
+                    let value = v[r * features + node.feature]
+                    let taken: Bool
+                    switch node.mode {
+                    case 0: taken = value <= node.split
+                    case 1: taken = value < node.split
+                    case 2: taken = value >= node.split
+                    case 3: taken = value > node.split
+                    case 4: taken = value == node.split
+                    case 5: taken = value != node.split
+                    default: taken = node.members.contains(value)
+                    }
+                    current = taken || (node.isMissingTrue && value.isNaN) ? node.whenTrue : node.whenFalse
+                }
+                guard case .leaf(let l) = current else { throw KernelFailure("tree walk ended on a missing node") }
+                let k = r * targets + leafTargets[l], w = leafWeights[l]
+                switch aggregate {
+                case 0: y[k] += w / Double(roots.count)
+                case 2: y[k] = min(y[k], w)
+                case 3: y[k] = max(y[k], w)
+                default: y[k] += w
+                }
+            }
+        }
+        return [try FloatIO.make(x.dataType, [rows, targets], y, context)]
+    }
+}
+
 enum MLKernels {
     static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("TreeEnsemble", domain: "ai.onnx.ml", since: 5) { try TreeEnsembleKernel($0) },
         KernelDescriptor("LabelEncoder", domain: "ai.onnx.ml", since: 2) { try LabelEncoderKernel($0) },
         KernelDescriptor("Binarizer", domain: "ai.onnx.ml") { try BinarizerKernel($0) },
         KernelDescriptor("ArrayFeatureExtractor", domain: "ai.onnx.ml") { _ in ArrayFeatureExtractorKernel() },
