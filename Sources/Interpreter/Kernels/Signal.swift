@@ -171,8 +171,58 @@ final class STFTKernel: Kernel {
     }
 }
 
+/// MelWeightMatrix (opset 17): [dft_length / 2 + 1, num_mel_bins] triangular filters whose
+/// edges are num_mel_bins + 2 points evenly spaced in mel (2595 log10(1 + f / 700)) between the
+/// edge frequencies, mapped to bins floor((dft_length + 1) f / sample_rate); the mel step divides
+/// by num_mel_bins + 2, as the reference computes it.
+final class MelWeightMatrixKernel: Kernel {
+    let outputType: DataType
+
+    init(_ ctx: KernelBuildContext) throws {
+        outputType = DataType(rawValue: Int32(try ctx.int("output_datatype", default: 1)))
+        guard outputType.isKnown else { throw ctx.fail("unknown output_datatype") }
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        func scalar(_ i: Int, _ name: String) throws -> Double {
+            guard let v = try FloatIO.doubles(try Require.input(inputs, i, name)).first else { throw KernelFailure("\(name) is empty") }
+            return v
+        }
+        let melBins = Int(try scalar(0, "num_mel_bins")), dftLength = Int(try scalar(1, "dft_length"))
+        let sampleRate = try scalar(2, "sample_rate"), lower = try scalar(3, "lower_edge_hertz"), upper = try scalar(4, "upper_edge_hertz")
+        guard melBins > 0, dftLength > 0, sampleRate > 0 else {
+            throw KernelFailure("num_mel_bins, dft_length and sample_rate must be positive")
+        }
+        let spectrogramBins = dftLength / 2 + 1
+        let lowMel = 2595 * log1p(lower / 700) / log(10.0), highMel = 2595 * log1p(upper / 700) / log(10.0)
+        let step = (highMel - lowMel) / Double(melBins + 2)
+        let edges = (0..<(melBins + 2)).map { i -> Int in
+            let hz = 700 * expm1((Double(i) * step + lowMel) / 2595 * log(10.0))
+            return Int((Double(dftLength + 1) * hz / sampleRate).rounded(.down))
+        }
+        var y = [Double](repeating: 0, count: spectrogramBins * melBins)
+        func set(_ j: Int, _ i: Int, _ v: Double) throws {
+            guard j >= 0 && j < spectrogramBins else { throw KernelFailure("filter edge \(j) is outside the spectrogram") }
+            y[j * melBins + i] = v
+        }
+        for i in 0..<melBins {
+            let (low, center, high) = (edges[i], edges[i + 1], edges[i + 2])
+            if center == low {
+                try set(center, i, 1)
+            } else {
+                for j in low...max(low, center) { try set(j, i, Double(j - low) / Double(center - low)) }
+            }
+            if high > center { for j in center..<high { try set(j, i, Double(high - j) / Double(high - center)) } }
+        }
+        if outputType.isFloatingPoint { return [try FloatIO.make(outputType, [spectrogramBins, melBins], y, context)] }
+        let wide = RuntimeTensor.float32([spectrogramBins, melBins], y.map(Float.init))
+        return [try CastKernel.convert(wide, to: outputType, saturate: true, context)]
+    }
+}
+
 enum SignalKernels {
     static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("MelWeightMatrix", since: 17) { try MelWeightMatrixKernel($0) },
         KernelDescriptor("DFT", since: 17) { try DFTKernel($0) },
         KernelDescriptor("STFT", since: 17) { try STFTKernel($0) },
         KernelDescriptor("HannWindow", since: 17) { try WindowKernel($0, kind: .hann) },
