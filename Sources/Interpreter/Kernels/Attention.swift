@@ -8,10 +8,11 @@ import ONNXIR
 /// causal masking, sliding windows, per-batch valid kv lengths, grouped-query heads, softcap and
 /// the qk_matmul_output modes. Rows whose combined bias masks every key give zeros.
 ///
-/// Everything is computed in float64, rounding to the input type after each step where the
-/// reference does (Q and K scaled by sqrt(scale), the QK product, the biased scores, the softmax
-/// in `softmax_precision`, the probabilities, the output), so float16 and bfloat16 results match
-/// the reference to the last bit in all but rare double-rounding cases.
+/// Everything is computed in float64 (the two products per head by dgemm), rounding to the input
+/// type after each step where the reference does (Q and K scaled by sqrt(scale), the QK product,
+/// the biased scores, the softmax in `softmax_precision`, the probabilities, the output), so
+/// float16 and bfloat16 results match the reference to the last bit in all but rare
+/// double-rounding cases.
 final class AttentionKernel: Kernel {
     let isCausal: Bool
     let qHeads: Int?, kvHeads: Int?
@@ -111,19 +112,28 @@ final class AttentionKernel: Kernel {
         var y = [Double](repeating: 0, count: batch * hq * l * ev)
         var qkOut = [Double](repeating: 0, count: batch * hq * l * s)
         let group = hq / hkv
-        var scores = [Double](repeating: 0, count: s), probs = scores
+        var scores = [Double](repeating: 0, count: s)
+        var dots = [Double](repeating: 0, count: l * s), probs = dots, block = [Double](repeating: 0, count: l * ev)
         for b in 0..<batch {
             for h in 0..<hq {
                 let kvh = h / group
                 let qBase = (b * hq + h) * l * e, kBase = (b * hkv + kvh) * s * e, vBase = (b * hkv + kvh) * s * ev
+                // dots = Qs Ks^T for this head, accumulated in float64 by dgemm.
+                qs.withUnsafeBufferPointer { pq in
+                    ks.withUnsafeBufferPointer { pk in
+                        dots.withUnsafeMutableBufferPointer { pd in
+                            BLAS.dgemm(
+                                transA: false, transB: true, m: l, n: s, k: e, alpha: 1, a: pq.baseAddress! + qBase, lda: e,
+                                b: pk.baseAddress! + kBase, ldb: e, beta: 0, c: pd.baseAddress!, ldc: s)
+                        }
+                    }
+                }
                 for i in 0..<l {
                     let biasBase = ((b * hq + h) * l + i) * s
                     let outBase = ((b * hq + h) * l + i) * s
                     var biasMax = -Double.infinity
                     for j in 0..<s {
-                        var dot = 0.0
-                        for d in 0..<e { dot += qs[qBase + i * e + d] * ks[kBase + j * e + d] }
-                        var score = r(dot)
+                        var score = r(dots[i * s + j])
                         if softcap > 0 { score = r(r(tanh(r(score / softcap))) * softcap) }
                         if outputMode <= 1 { qkOut[outBase + j] = score }
                         score = r(score + bias[biasBase + j])
@@ -137,24 +147,30 @@ final class AttentionKernel: Kernel {
                     let safeMax = m == -.infinity ? 0 : m
                     var sum = 0.0
                     for j in 0..<s {
-                        probs[j] = rp(exp(rp(scores[j] - safeMax)))
-                        sum = sequentialSum ? rp(sum + probs[j]) : sum + probs[j]
+                        scores[j] = rp(exp(rp(scores[j] - safeMax)))
+                        sum = sequentialSum ? rp(sum + scores[j]) : sum + scores[j]
                     }
                     sum = rp(sum)
                     if sum == 0 { sum = 1 }
                     let isMasked = biasMax == -.infinity
                     for j in 0..<s {
-                        probs[j] = isMasked ? 0 : rp(probs[j] / sum)
-                        if outputMode == 3 { qkOut[outBase + j] = probs[j] }
-                        probs[j] = r(probs[j])
-                    }
-                    let yBase = ((b * hq + h) * l + i) * ev
-                    for d in 0..<ev {
-                        var acc = 0.0
-                        for j in 0..<s { acc += probs[j] * vh.values[vBase + j * ev + d] }
-                        y[yBase + d] = r(acc)
+                        let p = isMasked ? 0 : rp(scores[j] / sum)
+                        if outputMode == 3 { qkOut[outBase + j] = p }
+                        probs[i * s + j] = r(p)
                     }
                 }
+                // Y = P V for this head.
+                probs.withUnsafeBufferPointer { pp in
+                    vh.values.withUnsafeBufferPointer { pv in
+                        block.withUnsafeMutableBufferPointer { pb in
+                            BLAS.dgemm(
+                                transA: false, transB: false, m: l, n: ev, k: s, alpha: 1, a: pp.baseAddress!, lda: s,
+                                b: pv.baseAddress! + vBase, ldb: ev, beta: 0, c: pb.baseAddress!, ldc: ev)
+                        }
+                    }
+                }
+                let yBase = (b * hq + h) * l * ev
+                for k in 0..<(l * ev) { y[yBase + k] = r(block[k]) }
             }
         }
         var yShape = [batch, hq, l, ev]
