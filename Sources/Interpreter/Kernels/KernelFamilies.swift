@@ -38,4 +38,5 @@ let allFamilies: [[KernelDescriptor]] = [
     TrainingKernels.kernels,
     OptionalKernels.kernels,
     MLKernels.kernels,
+    SequenceKernels.kernels,
 ]

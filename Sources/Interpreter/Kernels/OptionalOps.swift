@@ -1,14 +1,14 @@
 import ONNXIR
 
-/// OptionalHasElement and OptionalGetElement (opset 15, 18) over optional tensors, which the
-/// runtime holds as a present tensor or an absent input; optional sequences are not modelled.
+/// OptionalHasElement and OptionalGetElement (opset 15, 18): an optional is its element (tensor
+/// or sequence), an empty-optional value, or an absent input.
 final class OptionalKernel: Kernel {
     let isGet: Bool
 
     init(get: Bool) { isGet = get }
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
-        let value = inputs.first ?? nil
+        let value = (inputs.first ?? nil).flatMap { $0.isEmptyOptional ? nil : $0 }
         if isGet {
             guard let value else { throw KernelFailure("OptionalGetElement of an empty optional") }
             return [value]

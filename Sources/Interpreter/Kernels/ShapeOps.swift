@@ -14,6 +14,8 @@ final class IdentityKernel: Kernel {
     }
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        // Identity also forwards sequences and optionals unchanged.
+        if maskIsBool == nil, let value = inputs.first ?? nil, value.isContainer { return [value] }
         let x = try Require.input(inputs, 0)
         if inputs.count > 2, let training = inputs[2], try training.int64Values().first == 1 {
             let ratio = try (inputs.count > 1 ? inputs[1] : nil)?.floatValues().first ?? 0.5
