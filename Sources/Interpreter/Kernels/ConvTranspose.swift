@@ -100,9 +100,9 @@ final class ConvTransposeKernel: Kernel {
                     offset = offset * output[d] + o
                 }
                 if inside { target[t * inSize + i] = offset }
-                Self.advance(&iIndex, input)
+                MultiIndex.advance(&iIndex, input)
             }
-            Self.advance(&tIndex, kernel)
+            MultiIndex.advance(&tIndex, kernel)
         }
         let out = try context.zeros(.float, [batch, cout] + output)
         let rows = coutPerGroup * kernelSize
@@ -133,133 +133,6 @@ final class ConvTransposeKernel: Kernel {
             }
         }
         return [out]
-    }
-
-    /// Row-major increment of a multi-index within `shape`.
-    static func advance(_ index: inout [Int], _ shape: [Int]) {
-        var d = shape.count - 1
-        while d >= 0 {
-            index[d] += 1
-            if index[d] < shape[d] { return }
-            index[d] = 0
-            d -= 1
-        }
-    }
-}
-
-/// GridSample (opset 16, 20, 22): samples X [N, C, D...] at the normalized grid [N, out..., n]
-/// (the last axis lists coordinates innermost dimension first). Modes nearest (round half to
-/// even), linear and cubic (Keys, a = -0.75) as separable tensor products; padding zeros, border
-/// (clamp) or reflection (about the borders the align_corners convention defines).
-final class GridSampleKernel: Kernel {
-    enum Mode { case nearest, linear, cubic }
-    enum Padding: String { case zeros, border, reflection }
-    let mode: Mode
-    let padding: Padding
-    let alignCorners: Bool
-
-    init(_ ctx: KernelBuildContext) throws {
-        let m = try ctx.string("mode", default: ctx.opset >= 20 ? "linear" : "bilinear")
-        switch m {
-        case "nearest": mode = .nearest
-        case "linear", "bilinear": mode = .linear
-        case "cubic", "bicubic": mode = .cubic
-        default: throw ctx.fail("unknown mode '\(m)'")
-        }
-        let p = try ctx.string("padding_mode", default: "zeros")
-        guard let padding = Padding(rawValue: p) else { throw ctx.fail("unknown padding_mode '\(p)'") }
-        self.padding = padding
-        alignCorners = try ctx.int("align_corners", default: 0) != 0
-    }
-
-    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
-        let x = try Require.input(inputs, 0), grid = try Require.input(inputs, 1, "grid")
-        let n = x.rank - 2
-        guard n >= 1, grid.rank == x.rank, grid.shape[0] == x.shape[0], grid.shape.last == n else {
-            throw KernelFailure("grid \(grid.shape) does not match X \(x.shape)")
-        }
-        let dims = Array(x.shape.dropFirst(2)), outDims = Array(grid.shape.dropFirst().dropLast())
-        let (batch, channels) = (x.shape[0], x.shape[1])
-        let inSize = dims.reduce(1, *), outSize = outDims.reduce(1, *)
-        let v = try FloatIO.doubles(x), g = try FloatIO.doubles(grid)
-        let low = dims.map { _ in alignCorners ? 0.0 : -0.5 }, high = dims.map { alignCorners ? Double($0 - 1) : Double($0) - 0.5 }
-        var y = [Double](repeating: 0, count: batch * channels * outSize)
-        let taps = mode == .cubic ? 4 : (mode == .linear ? 2 : 1)
-        var indices = [[Int]](repeating: [], count: n), weights = [[Double]](repeating: [], count: n)
-        for b in 0..<batch {
-            for p in 0..<outSize {
-                // Per dimension: the source positions and weights of this output point.
-                var inRange = [[Bool]](repeating: [], count: n)
-                for d in 0..<n {
-                    let normalized = g[(b * outSize + p) * n + (n - 1 - d)]
-                    let size = Double(dims[d])
-                    var c = alignCorners ? (normalized + 1) / 2 * (size - 1) : ((normalized + 1) * size - 1) / 2
-                    if mode == .nearest { c = c.rounded(.toNearestOrEven) }
-                    if c < low[d] || c > high[d] {
-                        if padding == .border { c = min(max(c, 0), size - 1) }
-                        if padding == .reflection { c = Self.reflect(c, low[d], high[d]) }
-                    }
-                    let base = mode == .nearest ? Int(c) : Int(c.rounded(.down)) - (mode == .cubic ? 1 : 0)
-                    let t = c - c.rounded(.down)
-                    weights[d] = mode == .nearest ? [1] : (mode == .linear ? [1 - t, t] : Self.cubic(t))
-                    indices[d] = []
-                    inRange[d] = []
-                    for k in 0..<taps {
-                        var i = base + k
-                        var valid = true
-                        switch padding {
-                        case .zeros: valid = i >= 0 && i < dims[d]
-                        case .border: i = min(max(i, 0), dims[d] - 1)
-                        case .reflection: i = Int(Self.reflect(Double(i), low[d], high[d]))
-                        }
-                        indices[d].append(min(max(i, 0), dims[d] - 1))
-                        inRange[d].append(valid)
-                    }
-                }
-                for ch in 0..<channels {
-                    let plane = (b * channels + ch) * inSize
-                    var sum = 0.0
-                    var tap = [Int](repeating: 0, count: n)
-                    for _ in 0..<Int(pow(Double(taps), Double(n))) {
-                        var offset = 0, weight = 1.0, valid = true
-                        for d in 0..<n {
-                            offset = offset * dims[d] + indices[d][tap[d]]
-                            weight *= weights[d][tap[d]]
-                            valid = valid && inRange[d][tap[d]]
-                        }
-                        if valid { sum += weight * v[plane + offset] }
-                        ConvTransposeKernel.advance(&tap, [Int](repeating: taps, count: n))
-                    }
-                    y[(b * channels + ch) * outSize + p] = sum
-                }
-            }
-        }
-        return [try FloatIO.make(x.dataType, [batch, channels] + outDims, y, context)]
-    }
-
-    /// Reflects `x` about the borders until it lies within them.
-    static func reflect(_ x: Double, _ low: Double, _ high: Double) -> Double {
-        let range = high - low
-        guard range > 0 else { return low }
-        if x < low {
-            let dx = low - x, k = (dx / range).rounded(.towardZero), r = dx - k * range
-            return Int(k) % 2 == 0 ? low + r : high - r
-        }
-        if x > high {
-            let dx = x - high, k = (dx / range).rounded(.towardZero), r = dx - k * range
-            return Int(k) % 2 == 0 ? high - r : low + r
-        }
-        return x
-    }
-
-    /// Keys cubic convolution weights (a = -0.75) of the taps at -1, 0, 1, 2 for fraction t.
-    static func cubic(_ t: Double) -> [Double] {
-        let a = -0.75
-        let w0 = ((a * (t + 1) - 5 * a) * (t + 1) + 8 * a) * (t + 1) - 4 * a
-        let w1 = ((a + 2) * t - (a + 3)) * t * t + 1
-        let w2 = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1
-        let w3 = ((a * (2 - t) - 5 * a) * (2 - t) + 8 * a) * (2 - t) - 4 * a
-        return [w0, w1, w2, w3]
     }
 }
 
@@ -341,6 +214,5 @@ enum ConvTransposeKernels {
     static let kernels: [KernelDescriptor] = [
         KernelDescriptor("DeformConv", since: 19) { try DeformConvKernel($0) },
         KernelDescriptor("ConvTranspose") { try ConvTransposeKernel($0) },
-        KernelDescriptor("GridSample", since: 16) { try GridSampleKernel($0) },
     ]
 }

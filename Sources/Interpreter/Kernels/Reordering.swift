@@ -142,7 +142,7 @@ final class CenterCropPadKernel: Kernel {
                 source += i * inStrides[d]
             }
             if inside { (out.raw + o * bytes).copyMemory(from: x.raw + source * bytes, byteCount: bytes) }
-            ConvTransposeKernel.advance(&index, shape)
+            MultiIndex.advance(&index, shape)
         }
         return [out]
     }

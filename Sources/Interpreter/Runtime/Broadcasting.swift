@@ -91,3 +91,17 @@ extension Broadcasting {
         return out
     }
 }
+
+/// Row-major iteration over the multi-indices of a shape.
+enum MultiIndex {
+    /// Increments `index` within `shape`, the last dimension fastest (wrapping to all zeros).
+    static func advance(_ index: inout [Int], _ shape: [Int]) {
+        var d = shape.count - 1
+        while d >= 0 {
+            index[d] += 1
+            if index[d] < shape[d] { return }
+            index[d] = 0
+            d -= 1
+        }
+    }
+}
