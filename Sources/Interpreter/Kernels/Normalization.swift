@@ -17,6 +17,10 @@ final class RMSNormalizationKernel: Kernel {
         let x = try Require.input(inputs, 0), scale = try Require.input(inputs, 1, "scale")
         let a = try Axis.normalize(axis, rank: x.rank)
         let rows = x.shape[..<a].reduce(1, *), size = x.shape[a...].reduce(1, *)
+        if x.dataType == .float, scale.dataType == .float, scale.count == size, Array(x.shape[a...]).suffix(scale.rank) == scale.shape[...]
+        {
+            return [try float32(x, scale, rows: rows, size: size, context)]
+        }
         let v = try FloatIO.doubles(x)
         let s = try Broadcasting.expand(try FloatIO.doubles(scale), scale.shape, to: x.shape)
         var y = [Double](repeating: 0, count: v.count)
@@ -28,6 +32,26 @@ final class RMSNormalizationKernel: Kernel {
             for i in 0..<size { y[base + i] = v[base + i] * inv * s[base + i] }
         }
         return [try FloatIO.make(x.dataType, x.shape, y, context)]
+    }
+
+    /// The common float32 case (one scale per normalized element) without widening copies: the
+    /// sum of squares accumulates in float64, rows run in parallel.
+    private func float32(_ x: RuntimeTensor, _ scale: RuntimeTensor, rows: Int, size: Int, _ context: ExecutionContext) throws
+        -> RuntimeTensor
+    {
+        let out = try context.allocate(.float, x.shape)
+        let px = x.floats, ps = scale.floats, po = out.floats
+        let epsilon = self.epsilon
+        context.parallelFor(rows, grain: 16) { range in
+            for r in range {
+                let base = r * size
+                var sum = 0.0
+                for i in 0..<size { sum += Double(px[base + i]) * Double(px[base + i]) }
+                let inv = Float(1 / (sum / Double(size) + epsilon).squareRoot())
+                for i in 0..<size { po[base + i] = px[base + i] * inv * ps[i] }
+            }
+        }
+        return out
     }
 }
 
