@@ -114,64 +114,65 @@ final class AttentionKernel: Kernel {
         let group = hq / hkv
         var scores = [Double](repeating: 0, count: s)
         var dots = [Double](repeating: 0, count: l * s), probs = dots, block = [Double](repeating: 0, count: l * ev)
-        for b in 0..<batch {
-            for h in 0..<hq {
-                let kvh = h / group
-                let qBase = (b * hq + h) * l * e, kBase = (b * hkv + kvh) * s * e, vBase = (b * hkv + kvh) * s * ev
-                // dots = Qs Ks^T for this head, accumulated in float64 by dgemm.
-                qs.withUnsafeBufferPointer { pq in
-                    ks.withUnsafeBufferPointer { pk in
-                        dots.withUnsafeMutableBufferPointer { pd in
-                            BLAS.dgemm(
-                                transA: false, transB: true, m: l, n: s, k: e, alpha: 1, a: pq.baseAddress! + qBase, lda: e,
-                                b: pk.baseAddress! + kBase, ldb: e, beta: 0, c: pd.baseAddress!, ldc: s)
-                        }
+        // Empty dimensions leave Y and qk_matmul_output zero (and the buffers below empty).
+        let heads = l > 0 && s > 0 && e > 0 && ev > 0 ? batch * hq : 0
+        for head in 0..<heads {
+            let (b, h) = (head / hq, head % hq)
+            let kvh = h / group
+            let qBase = (b * hq + h) * l * e, kBase = (b * hkv + kvh) * s * e, vBase = (b * hkv + kvh) * s * ev
+            // dots = Qs Ks^T for this head, accumulated in float64 by dgemm.
+            qs.withUnsafeBufferPointer { pq in
+                ks.withUnsafeBufferPointer { pk in
+                    dots.withUnsafeMutableBufferPointer { pd in
+                        BLAS.dgemm(
+                            transA: false, transB: true, m: l, n: s, k: e, alpha: 1, a: pq.baseAddress! + qBase, lda: e,
+                            b: pk.baseAddress! + kBase, ldb: e, beta: 0, c: pd.baseAddress!, ldc: s)
                     }
                 }
-                for i in 0..<l {
-                    let biasBase = ((b * hq + h) * l + i) * s
-                    let outBase = ((b * hq + h) * l + i) * s
-                    var biasMax = -Double.infinity
-                    for j in 0..<s {
-                        var score = r(dots[i * s + j])
-                        if softcap > 0 { score = r(r(tanh(r(score / softcap))) * softcap) }
-                        if outputMode <= 1 { qkOut[outBase + j] = score }
-                        score = r(score + bias[biasBase + j])
-                        if outputMode == 2 { qkOut[outBase + j] = score }
-                        scores[j] = rp(score)
-                        biasMax = max(biasMax, bias[biasBase + j])
-                    }
-                    // Softmax as the reference writes it: a row of -inf gives zeros, NaN spreads.
-                    var m = -Double.infinity
-                    for j in 0..<s where scores[j].isNaN || scores[j] > m { m = scores[j] }
-                    let safeMax = m == -.infinity ? 0 : m
-                    var sum = 0.0
-                    for j in 0..<s {
-                        scores[j] = rp(exp(rp(scores[j] - safeMax)))
-                        sum = sequentialSum ? rp(sum + scores[j]) : sum + scores[j]
-                    }
-                    sum = rp(sum)
-                    if sum == 0 { sum = 1 }
-                    let isMasked = biasMax == -.infinity
-                    for j in 0..<s {
-                        let p = isMasked ? 0 : rp(scores[j] / sum)
-                        if outputMode == 3 { qkOut[outBase + j] = p }
-                        probs[i * s + j] = r(p)
-                    }
-                }
-                // Y = P V for this head.
-                probs.withUnsafeBufferPointer { pp in
-                    vh.values.withUnsafeBufferPointer { pv in
-                        block.withUnsafeMutableBufferPointer { pb in
-                            BLAS.dgemm(
-                                transA: false, transB: false, m: l, n: ev, k: s, alpha: 1, a: pp.baseAddress!, lda: s,
-                                b: pv.baseAddress! + vBase, ldb: ev, beta: 0, c: pb.baseAddress!, ldc: ev)
-                        }
-                    }
-                }
-                let yBase = (b * hq + h) * l * ev
-                for k in 0..<(l * ev) { y[yBase + k] = r(block[k]) }
             }
+            for i in 0..<l {
+                let biasBase = ((b * hq + h) * l + i) * s
+                let outBase = ((b * hq + h) * l + i) * s
+                var biasMax = -Double.infinity
+                for j in 0..<s {
+                    var score = r(dots[i * s + j])
+                    if softcap > 0 { score = r(r(tanh(r(score / softcap))) * softcap) }
+                    if outputMode <= 1 { qkOut[outBase + j] = score }
+                    score = r(score + bias[biasBase + j])
+                    if outputMode == 2 { qkOut[outBase + j] = score }
+                    scores[j] = rp(score)
+                    biasMax = max(biasMax, bias[biasBase + j])
+                }
+                // Softmax as the reference writes it: a row of -inf gives zeros, NaN spreads.
+                var m = -Double.infinity
+                for j in 0..<s where scores[j].isNaN || scores[j] > m { m = scores[j] }
+                let safeMax = m == -.infinity ? 0 : m
+                var sum = 0.0
+                for j in 0..<s {
+                    scores[j] = rp(exp(rp(scores[j] - safeMax)))
+                    sum = sequentialSum ? rp(sum + scores[j]) : sum + scores[j]
+                }
+                sum = rp(sum)
+                if sum == 0 { sum = 1 }
+                let isMasked = biasMax == -.infinity
+                for j in 0..<s {
+                    let p = isMasked ? 0 : rp(scores[j] / sum)
+                    if outputMode == 3 { qkOut[outBase + j] = p }
+                    probs[i * s + j] = r(p)
+                }
+            }
+            // Y = P V for this head.
+            probs.withUnsafeBufferPointer { pp in
+                vh.values.withUnsafeBufferPointer { pv in
+                    block.withUnsafeMutableBufferPointer { pb in
+                        BLAS.dgemm(
+                            transA: false, transB: false, m: l, n: ev, k: s, alpha: 1, a: pp.baseAddress!, lda: s,
+                            b: pv.baseAddress! + vBase, ldb: ev, beta: 0, c: pb.baseAddress!, ldc: ev)
+                    }
+                }
+            }
+            let yBase = (b * hq + h) * l * ev
+            for k in 0..<(l * ev) { y[yBase + k] = r(block[k]) }
         }
         var yShape = [batch, hq, l, ev]
         if q.rank == 3 {

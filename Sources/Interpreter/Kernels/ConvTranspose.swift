@@ -113,10 +113,12 @@ final class ConvTransposeKernel: Kernel {
             for g in 0..<group {
                 // W_g is [C/g, M/g * k] row-major; its transpose times X_g gives the columns.
                 columns.withUnsafeMutableBufferPointer { c in
+                    // Empty columns (no input positions) leave nothing to scatter.
+                    guard let columnsBase = c.baseAddress else { return }
                     BLAS.sgemm(
                         transA: true, transB: false, m: rows, n: inSize, k: cinPerGroup, alpha: 1,
                         a: pw + g * cinPerGroup * rows, lda: rows, b: px + (s * cin + g * cinPerGroup) * inSize, ldb: inSize, beta: 0,
-                        c: c.baseAddress!, ldc: inSize)
+                        c: columnsBase, ldc: inSize)
                 }
                 for m in 0..<coutPerGroup {
                     let channel = g * coutPerGroup + m

@@ -231,7 +231,8 @@ final class NonMaxSuppressionKernel: Kernel {
         for batch in 0..<batches {
             for c in 0..<classes {
                 let base = (batch * classes + c) * count
-                var candidates = (0..<count).filter { scoreThreshold == nil || s[base + $0] > scoreThreshold! }
+                var candidates = Array(0..<count)
+                if let scoreThreshold { candidates = candidates.filter { s[base + $0] > scoreThreshold } }
                 candidates.sort { s[base + $0] > s[base + $1] || (s[base + $0] == s[base + $1] && $0 < $1) }
                 var kept: [Int] = []
                 for i in candidates where kept.count < maxOutput {
