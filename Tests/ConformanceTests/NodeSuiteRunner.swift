@@ -72,6 +72,7 @@ struct NodeSuiteRunner {
                 }
             } catch let error as InterpreterError {
                 if case .unsupportedOp = error { return .unsupported("\(error)") }
+                if case .unsupportedData = error { return .unsupported("\(error)") }
                 return .failed("\(error)")
             } catch {
                 return .failed("\(error)")

@@ -39,4 +39,5 @@ let allFamilies: [[KernelDescriptor]] = [
     OptionalKernels.kernels,
     MLKernels.kernels,
     SequenceKernels.kernels,
+    ImageDecoderKernels.kernels,
 ]
