@@ -428,12 +428,15 @@ import Testing
             try SingleNode.run("Cast", opset: opset, inputs: [x], attributes: extra.merging(["to": .int(Int64(type.rawValue))]) { $1 })[0]
         }
         let ints = try cast(.float32(dims: [5], values: [-9, -8, 7, 1.9, -1]), .int4)
-        // Two per byte, low nibble first; -9 wraps to 7.
+        // Two per byte, low nibble first; a float out of range (-9) becomes 0, as the reference
+        // (ml_dtypes) writes it, while integers wrap (-9 as int64 gives 7).
         #expect(ints.byteCount == 3)
-        #expect((0..<3).map { ints.raw.load(fromByteOffset: $0, as: UInt8.self) } == [0x87, 0x17, 0x0F])
+        #expect((0..<3).map { ints.raw.load(fromByteOffset: $0, as: UInt8.self) } == [0x80, 0x17, 0x0F])
         #expect(try cast(.float32(dims: [5], values: [-9, -8, 7, 1.9, -1]), .int4).dataType == .int4)
         let back = try SingleNode.run("Cast", opset: 25, inputs: [ints.toTensor()], attributes: ["to": .int(7)])[0]
-        #expect(try back.int64Values() == [7, -8, 7, 1, -1])
+        #expect(try back.int64Values() == [0, -8, 7, 1, -1])
+        let wrapped = try cast(.int64(dims: [2], values: [-9, 8]), .int4)
+        #expect(wrapped.raw.load(as: UInt8.self) == 0x87)
         let twoBit = try cast(.int64(dims: [4], values: [1, 2, 3, 4]), .uint2)
         #expect(twoBit.raw.load(as: UInt8.self) == 0b00_11_10_01)
         let fp4 = try cast(.float32(dims: [6], values: [0.25, 0.75, -3.5, 9, 1.05, .nan]), .float4e2m1)

@@ -211,8 +211,29 @@ final class CastKernel: Kernel {
     }
 }
 
+/// BitCast (opset 26): the same bytes read as another type of the same bit width.
+final class BitCastKernel: Kernel {
+    let target: DataType
+
+    init(_ ctx: KernelBuildContext) throws {
+        guard let code = try ctx.int("to"), case let type = DataType(rawValue: Int32(code)), type.isKnown, type != .string else {
+            throw ctx.fail("attribute 'to' must name a non-string type")
+        }
+        target = type
+    }
+
+    func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let x = try Require.input(inputs, 0)
+        guard x.dataType != .string, let from = x.dataType.bitWidth, let to = target.bitWidth, from == to else {
+            throw KernelFailure("cannot bit-cast \(x.dataType.name) to \(target.name): bit widths differ")
+        }
+        return [RuntimeTensor(dataType: target, shape: x.shape, storage: x.storage)]
+    }
+}
+
 enum CastKernels {
     static let kernels: [KernelDescriptor] = [
+        KernelDescriptor("BitCast", since: 26) { try BitCastKernel($0) },
         KernelDescriptor("Cast") { try CastKernel($0, like: false) },
         KernelDescriptor("CastLike", since: 15) { try CastKernel($0, like: true) },
     ]

@@ -60,7 +60,10 @@ final class LoopKernel: Kernel {
     }
 }
 
-/// Scan (opset 9+): iterates over slices of the scan inputs along their scan axes, carrying state.
+/// Scan: iterates over slices of the scan inputs along their scan axes, carrying state. Opset 8's
+/// batched form (a leading sequence_lens input, batch axis 0 on every state and scan input, scan
+/// axis 1) runs each batch entry as an opset 9 scan and stacks the results; sequence lengths
+/// shorter than the scan inputs are not supported.
 final class ScanKernel: Kernel {
     let body: ExecutionPlan
     let scanInputCount: Int
@@ -68,20 +71,45 @@ final class ScanKernel: Kernel {
     let inputDirections: [Int]?
     let outputAxes: [Int]?
     let outputDirections: [Int]?
+    let isBatched: Bool
 
     init(_ ctx: KernelBuildContext) throws {
-        guard ctx.opset >= 9 else { throw ctx.fail("Scan before opset 9 (batched form with sequence_lens) is not supported") }
+        isBatched = ctx.opset < 9
         body = try ctx.graph("body")
         guard let n = try ctx.int("num_scan_inputs") else { throw ctx.fail("missing attribute num_scan_inputs") }
         scanInputCount = n
-        inputAxes = try ctx.ints("scan_input_axes")
-        inputDirections = try ctx.ints("scan_input_directions")
-        outputAxes = try ctx.ints("scan_output_axes")
-        outputDirections = try ctx.ints("scan_output_directions")
+        inputAxes = isBatched ? nil : try ctx.ints("scan_input_axes")
+        inputDirections = try ctx.ints(isBatched ? "directions" : "scan_input_directions")
+        outputAxes = isBatched ? nil : try ctx.ints("scan_output_axes")
+        outputDirections = isBatched ? nil : try ctx.ints("scan_output_directions")
     }
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        if isBatched { return try runBatched(inputs, context) }
         let all = try inputs.enumerated().map { try Require.input(inputs, $0.offset) }
+        return try scan(all, context)
+    }
+
+    private func runBatched(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let lengths = try (inputs.first ?? nil)?.intValues()
+        let all = try (1..<inputs.count).map { try Require.input(inputs, $0) }
+        guard let batch = all.first?.shape.first, all.allSatisfy({ $0.rank >= 1 && $0.shape[0] == batch }) else {
+            throw KernelFailure("every state and scan input needs the batch axis 0 of one size")
+        }
+        var perBatch: [[RuntimeTensor?]] = []
+        for b in 0..<batch {
+            let slices = try all.map { try TensorStacking.slice($0, axis: 0, index: b, context) }
+            if let lengths, let scanned = slices.last, b < lengths.count, lengths[b] != scanned.shape.first {
+                throw KernelFailure("sequence_lens shorter than the scan inputs is not supported")
+            }
+            perBatch.append(try scan(slices, context))
+        }
+        return try (0..<(perBatch.first?.count ?? 0)).map { k in
+            try TensorStacking.stack(try perBatch.map { try Require.input($0, k, "scan result") }, axis: 0, context)
+        }
+    }
+
+    private func scan(_ all: [RuntimeTensor], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
         let stateCount = all.count - scanInputCount
         guard stateCount >= 0 else { throw KernelFailure("needs \(scanInputCount) scan inputs, got \(all.count) inputs") }
         var state = Array(all[0..<stateCount])

@@ -6,6 +6,12 @@ final class DenseMatMulKernel: Kernel {
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
         let a = try Require.input(inputs, 0), b = try Require.input(inputs, 1)
         guard a.dataType == b.dataType else { throw KernelFailure("A is \(a.dataType.name) but B is \(b.dataType.name)") }
+        if a.dataType == .float16 || a.dataType == .bfloat16 {
+            // Accumulated in float32 and rounded once, as the reference's float16/bfloat16 dot does.
+            let wide = try run([try HalfPrecision.widen(a, context), try HalfPrecision.widen(b, context)], context)
+            guard let product = wide.first ?? nil else { throw KernelFailure("internal: no product") }
+            return [try HalfPrecision.narrow(product, to: a.dataType, context)]
+        }
         var aShape = a.shape, bShape = b.shape
         guard !aShape.isEmpty, !bShape.isEmpty else { throw KernelFailure("MatMul needs inputs of rank 1 or more") }
         let aVector = aShape.count == 1, bVector = bShape.count == 1

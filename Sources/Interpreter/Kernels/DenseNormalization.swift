@@ -2,16 +2,23 @@ import Foundation
 import ONNXIR
 
 /// BatchNormalization in inference mode: y = (x - mean) / sqrt(var + eps) * scale + bias per
-/// channel (axis 1).
+/// channel (axis 1). With training_mode=1 (opset 14) the batch's own mean and population
+/// variance normalize, and the outputs add running_mean = mean * momentum + batch_mean *
+/// (1 - momentum) and likewise running_var.
 final class DenseBatchNormKernel: Kernel {
     let epsilon: Float
+    let isTraining: Bool
+    let momentum: Double
     init(_ ctx: KernelBuildContext) throws {
         epsilon = try ctx.float("epsilon", default: 1e-5)
-        if try ctx.int("training_mode", default: 0) == 1 { throw ctx.fail("training_mode=1 is not supported (inference only)") }
+        let mode = try ctx.int("training_mode", default: 0)
+        isTraining = ctx.opset >= 14 && mode == 1
+        momentum = Double(try ctx.float("momentum", default: 0.9))
     }
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
         let x = try Require.input(inputs, 0)
+        if isTraining { return try runTraining(inputs, x, context) }
         let params = try (1...4).map { try Require.input(inputs, $0).floatValues() }
         try Require.type(x, [.float], "X")
         let channels = x.rank > 1 ? x.shape[1] : 1
@@ -30,6 +37,41 @@ final class DenseBatchNormKernel: Kernel {
             }
         }
         return [out]
+    }
+}
+
+extension DenseBatchNormKernel {
+    fileprivate func runTraining(_ inputs: [RuntimeTensor?], _ x: RuntimeTensor, _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        let params = try (1...4).map { try FloatIO.doubles(try Require.input(inputs, $0)) }
+        let channels = x.rank > 1 ? x.shape[1] : 1
+        guard params.allSatisfy({ $0.count == channels }) else { throw KernelFailure("scale, B, mean and var need \(channels) values") }
+        let inner = x.rank > 2 ? x.shape.dropFirst(2).reduce(1, *) : 1
+        let v = try FloatIO.doubles(x)
+        var y = v
+        var runningMean = [Double](repeating: 0, count: channels), runningVar = runningMean
+        let count = Double(x.shape[0] * inner)
+        for c in 0..<channels {
+            var mean = 0.0, variance = 0.0
+            for n in 0..<x.shape[0] { for i in 0..<inner { mean += v[(n * channels + c) * inner + i] } }
+            mean /= count
+            for n in 0..<x.shape[0] {
+                for i in 0..<inner { variance += (v[(n * channels + c) * inner + i] - mean) * (v[(n * channels + c) * inner + i] - mean) }
+            }
+            variance /= count
+            let inv = 1 / (variance + Double(epsilon)).squareRoot()
+            for n in 0..<x.shape[0] {
+                for i in 0..<inner {
+                    let k = (n * channels + c) * inner + i
+                    y[k] = (v[k] - mean) * inv * params[0][c] + params[1][c]
+                }
+            }
+            runningMean[c] = params[2][c] * momentum + mean * (1 - momentum)
+            runningVar[c] = params[3][c] * momentum + variance * (1 - momentum)
+        }
+        return [
+            try FloatIO.make(x.dataType, x.shape, y, context), try FloatIO.make(x.dataType, [channels], runningMean, context),
+            try FloatIO.make(x.dataType, [channels], runningVar, context),
+        ]
     }
 }
 
@@ -116,31 +158,47 @@ final class DenseSoftmaxKernel: Kernel {
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
         let x = try Require.input(inputs, 0)
-        try Require.type(x, [.float], "input")
+        if x.dataType == .float16 || x.dataType == .bfloat16 {
+            let wide = try run([try HalfPrecision.widen(x, context)], context)
+            guard let result = wide.first ?? nil else { throw KernelFailure("internal: no result") }
+            return [try HalfPrecision.narrow(result, to: x.dataType, context)]
+        }
+        try Require.type(x, [.float, .double], "input")
         let a = axis < 0 ? axis + x.rank : axis
         guard a >= 0 && (a < x.rank || (coerced && a == x.rank)) else {
             throw KernelFailure("axis \(axis) is out of range for rank \(x.rank)")
         }
-        let out = try context.allocate(.float, x.shape)
         let (outer, length, inner) =
             coerced
             ? (x.shape[..<a].reduce(1, *), x.shape[a...].reduce(1, *), 1)
             : (x.shape[..<a].reduce(1, *), x.shape[a], x.shape[(a + 1)...].reduce(1, *))
-        let px = x.floats, po = out.floats
-        let kind = self.kind
+        if x.dataType == .double {
+            let out = try context.allocate(.double, x.shape)
+            Self.compute(kind, x.elements(Double.self), out.elements(Double.self), outer, length, inner, context)
+            return [out]
+        }
+        let out = try context.allocate(.float, x.shape)
+        Self.compute(kind, x.floats, out.floats, outer, length, inner, context)
+        return [out]
+    }
+
+    private static func compute<T: SoftmaxElement>(
+        _ kind: Kind, _ px: UnsafeMutableBufferPointer<T>, _ po: UnsafeMutableBufferPointer<T>, _ outer: Int, _ length: Int, _ inner: Int,
+        _ context: ExecutionContext
+    ) {
         context.parallelFor(outer * inner, grain: 64) { range in
             for row in range {
                 let o = row / inner, i = row % inner
                 let base = o * length * inner + i
-                var m = -Float.infinity, arg = 0
+                var m = -T.infinity, arg = 0
                 for j in 0..<length where px[base + j * inner] > m { m = px[base + j * inner]; arg = j }
                 switch kind {
                 case .hardmax:
                     for j in 0..<length { po[base + j * inner] = j == arg ? 1 : 0 }
                 case .softmax, .logSoftmax:
-                    var sum: Float = 0
+                    var sum: T = 0
                     for j in 0..<length {
-                        let e = exp(px[base + j * inner] - m)
+                        let e = T.exp(px[base + j * inner] - m)
                         po[base + j * inner] = e
                         sum += e
                     }
@@ -148,14 +206,27 @@ final class DenseSoftmaxKernel: Kernel {
                         let invSum = 1 / sum
                         for j in 0..<length { po[base + j * inner] *= invSum }
                     } else {
-                        let logSum = log(sum)
+                        let logSum = T.log(sum)
                         for j in 0..<length { po[base + j * inner] = px[base + j * inner] - m - logSum }
                     }
                 }
             }
         }
-        return [out]
     }
+}
+
+/// The element types Softmax computes in directly (16-bit floats widen to float32 first).
+protocol SoftmaxElement: BinaryFloatingPoint {
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+}
+extension Float: SoftmaxElement {
+    static func exp(_ x: Float) -> Float { Foundation.exp(x) }
+    static func log(_ x: Float) -> Float { Foundation.log(x) }
+}
+extension Double: SoftmaxElement {
+    static func exp(_ x: Double) -> Double { Foundation.exp(x) }
+    static func log(_ x: Double) -> Double { Foundation.log(x) }
 }
 
 enum DenseKernels {

@@ -34,6 +34,15 @@ final class DensePoolKernel: Kernel {
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
         let x = try Require.input(inputs, 0)
+        if x.dataType != .float, kind == .max || x.dataType == .float16 || x.dataType == .bfloat16 || x.dataType == .double,
+            x.dataType.isFloatingPoint || [.uint8, .int8, .uint16, .int16].contains(x.dataType)
+        {
+            // Max of 8/16-bit integers and 16-bit floats is exact in float32 (and float64 is
+            // rare in pooling); the indices output needs no conversion.
+            var results = try run([try HalfPrecision.convert(x, to: .float, context)] + inputs.dropFirst(), context)
+            if let y = results.first ?? nil { results[0] = try CastKernel.convert(y, to: x.dataType, saturate: true, context) }
+            return results
+        }
         try Require.type(x, [.float], "X")
         guard x.rank >= 3 else { throw KernelFailure("X must have rank 3 or more, got \(x.shape)") }
         let spatial = x.rank - 2

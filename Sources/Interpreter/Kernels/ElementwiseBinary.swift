@@ -7,7 +7,7 @@ import ONNXIR
 final class BinaryKernel: Kernel {
     enum Op {
         case add, sub, mul, div, pow, max, min, mod, fmod, equal, less, greater, lessOrEqual, greaterOrEqual, and, or, xor, bitShiftLeft,
-            bitShiftRight
+            bitShiftRight, bitAnd, bitOr, bitXor
     }
     let op: Op
     let isVariadicMean: Bool
@@ -53,6 +53,9 @@ final class BinaryKernel: Kernel {
         guard let shape = Broadcasting.shape([a.shape, b.shape]) else {
             throw KernelFailure("shapes \(a.shape) and \(b.shape) do not broadcast")
         }
+        if [.bitShiftLeft, .bitShiftRight, .bitAnd, .bitOr, .bitXor].contains(op) && !a.dataType.isInteger {
+            throw KernelFailure("bitwise ops need integer inputs, got \(a.dataType.name)")
+        }
         let isComparison = [.equal, .less, .greater, .lessOrEqual, .greaterOrEqual].contains(op)
         let isLogic = [.and, .or, .xor].contains(op)
         let out = try context.allocate(isComparison || isLogic ? .bool : a.dataType, shape)
@@ -97,7 +100,7 @@ final class BinaryKernel: Kernel {
         case .mul: Self.map(a, b, out, T.self, T.self) { $0 * $1 }
         case .max: Self.map(a, b, out, T.self, T.self) { Swift.max($0, $1) }
         case .min: Self.map(a, b, out, T.self, T.self) { Swift.min($0, $1) }
-        case .div, .pow, .mod, .fmod, .bitShiftLeft, .bitShiftRight:
+        case .div, .pow, .mod, .fmod, .bitShiftLeft, .bitShiftRight, .bitAnd, .bitOr, .bitXor:
             try divisionLike(a, b, out, T.self)
         default: throw KernelFailure("unsupported op")
         }
@@ -161,8 +164,16 @@ final class BinaryKernel: Kernel {
             }
         case .pow:
             Self.map(a, b, out, T.self, T.self) { x, y in T(truncatingIfNeeded: Int64(Foundation.pow(Double(x), Double(y)))) }
-        case .bitShiftLeft: Self.map(a, b, out, T.self, T.self) { $0 << $1 }
-        case .bitShiftRight: Self.map(a, b, out, T.self, T.self) { $0 >> $1 }
+        // Shift amounts outside [0, bit width) shift every bit out (the reference's rule; C leaves
+        // them undefined): 0, or -1 for a right shift of a negative value. Swift's `<<` and `>>`
+        // would reverse direction on negative amounts, hence the explicit checks.
+        case .bitShiftLeft:
+            Self.map(a, b, out, T.self, T.self) { x, y in y < 0 || y >= T.bitWidth ? 0 : x &<< y }
+        case .bitShiftRight:
+            Self.map(a, b, out, T.self, T.self) { x, y in y < 0 ? (x < 0 ? ~0 : 0) : x >> y }
+        case .bitAnd: Self.map(a, b, out, T.self, T.self) { $0 & $1 }
+        case .bitOr: Self.map(a, b, out, T.self, T.self) { $0 | $1 }
+        case .bitXor: Self.map(a, b, out, T.self, T.self) { $0 ^ $1 }
         default: throw KernelFailure("unsupported op")
         }
         if divideByZero { throw KernelFailure("integer division by zero") }
@@ -234,6 +245,7 @@ enum ElementwiseBinaryKernels {
         binary("Equal", .equal), binary("Less", .less), binary("Greater", .greater),
         binary("LessOrEqual", .lessOrEqual, since: 12), binary("GreaterOrEqual", .greaterOrEqual, since: 12),
         binary("And", .and), binary("Or", .or), binary("Xor", .xor),
+        binary("BitwiseAnd", .bitAnd, since: 18), binary("BitwiseOr", .bitOr, since: 18), binary("BitwiseXor", .bitXor, since: 18),
         KernelDescriptor("BitShift", since: 11) { ctx in
             BinaryKernel(try ctx.string("direction", default: "LEFT") == "LEFT" ? .bitShiftLeft : .bitShiftRight)
         },

@@ -77,6 +77,13 @@ public struct KernelBuildContext {
 public enum Require {
     public static func input(_ inputs: [RuntimeTensor?], _ index: Int, _ what: String = "input") throws -> RuntimeTensor {
         guard index < inputs.count, let t = inputs[index] else { throw KernelFailure("missing required \(what) \(index)") }
+        guard !t.isContainer else { throw KernelFailure("\(what) \(index) is \(t), expected a tensor") }
+        return t
+    }
+    /// The elements of a sequence input.
+    public static func sequence(_ inputs: [RuntimeTensor?], _ index: Int, _ what: String = "input_sequence") throws -> RuntimeTensor {
+        guard index < inputs.count, let t = inputs[index] else { throw KernelFailure("missing required \(what) \(index)") }
+        guard t.sequence != nil else { throw KernelFailure("\(what) \(index) is \(t), expected a sequence") }
         return t
     }
     public static func type(_ t: RuntimeTensor, _ allowed: [DataType], _ what: String) throws {

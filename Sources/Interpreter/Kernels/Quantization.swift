@@ -8,8 +8,11 @@ final class QuantizeLinearKernel: Kernel {
     let axis: Int
     let blockSize: Int
     let outputType: DataType?
+    /// Float8 targets saturate (opset 19 `saturate`, default 1).
+    let saturates: Bool
 
     init(_ ctx: KernelBuildContext) throws {
+        saturates = try ctx.int("saturate", default: 1) != 0
         axis = try ctx.int("axis", default: 1)
         blockSize = try ctx.int("block_size", default: 0)
         let dtype = try ctx.int("output_dtype", default: 0)
@@ -21,6 +24,7 @@ final class QuantizeLinearKernel: Kernel {
         let scale = try Require.input(inputs, 1, "scale")
         let zeroPoint = inputs.count > 2 ? inputs[2] : nil
         let type = zeroPoint?.dataType ?? outputType ?? .uint8
+        if Self.isExotic(type) { return [try quantizeExotic(x, scale, zeroPoint, type, context)] }
         let (low, high) = try QuantizedElements.range(type)
         let layout = try QuantizationLayout(shape: x.shape, scaleShape: scale.shape, axis: axis, blockSize: blockSize)
         let xs = try x.dataType == .float ? Array(x.floats) : x.floatValues()
@@ -32,6 +36,36 @@ final class QuantizeLinearKernel: Kernel {
             QuantizedElements.store(out, i, Int32(Swift.min(Swift.max(q.isNaN ? 0 : q, low), high)))
         }
         return [out]
+    }
+
+    /// Types QuantizedElements does not store: float8 and float4e2m1 (x / scale + zero point,
+    /// rounded to nearest even and saturated by Cast's rules) and int2/uint2 (rounded half to
+    /// even, clamped to [-2, 1] or [0, 3]).
+    static func isExotic(_ type: DataType) -> Bool {
+        [.float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz, .float4e2m1, .int2, .uint2].contains(type)
+    }
+
+    private func quantizeExotic(
+        _ x: RuntimeTensor, _ scale: RuntimeTensor, _ zeroPoint: RuntimeTensor?, _ type: DataType, _ context: ExecutionContext
+    )
+        throws -> RuntimeTensor
+    {
+        let layout = try QuantizationLayout(shape: x.shape, scaleShape: scale.shape, axis: axis, blockSize: blockSize)
+        let xs = try x.floatValues(), scales = try scale.floatValues()
+        let zps = try zeroPoint.map { try CastKernel.convert($0, to: .float, saturate: true, context).floatValues() }
+        var q = [Float](repeating: 0, count: x.count)
+        let isInteger = type == .int2 || type == .uint2
+        let (low, high): (Float, Float) = type == .int2 ? (-2, 1) : (0, 3)
+        layout.forEach { i, p in
+            let zp = zps?[p] ?? 0
+            if isInteger {
+                let v = (xs[i] / scales[p]).roundedHalfEven + zp
+                q[i] = Swift.min(Swift.max(v.isNaN ? 0 : v, low), high)
+            } else {
+                q[i] = xs[i] / scales[p] + zp
+            }
+        }
+        return try CastKernel.convert(RuntimeTensor.float32(x.shape, q), to: type, saturate: saturates, context)
     }
 }
 
@@ -50,12 +84,18 @@ final class DequantizeLinearKernel: Kernel {
         let scale = try Require.input(inputs, 1, "scale")
         let zeroPoint = inputs.count > 2 ? inputs[2] : nil
         let isFloat8 = [DataType.float8e4m3fn, .float8e4m3fnuz, .float8e5m2, .float8e5m2fnuz].contains(x.dataType)
-        if !isFloat8 { _ = try QuantizedElements.range(x.dataType) }
+        let isPacked = [DataType.float4e2m1, .int2, .uint2].contains(x.dataType)
+        if !isFloat8 && !isPacked { _ = try QuantizedElements.range(x.dataType) }
         let layout = try QuantizationLayout(shape: x.shape, scaleShape: scale.shape, axis: axis, blockSize: blockSize)
         let scales = try scale.floatValues()
         let out = try context.allocate(.float, x.shape)
         let y = out.floats
-        if isFloat8 {
+        if isPacked {
+            // Decoded through Cast (2-bit integers and float4e2m1 two or four to a byte).
+            let xs = try CastKernel.convert(x, to: .float, saturate: true, context).floatValues()
+            let zps = try zeroPoint.map { try CastKernel.convert($0, to: .float, saturate: true, context).floatValues() }
+            layout.forEach { i, p in y[i] = (xs[i] - (zps?[p] ?? 0)) * scales[p] }
+        } else if isFloat8 {
             // Float8 values are decoded, not offset: their zero point is a float8 zero.
             let bytes = x.raw.assumingMemoryBound(to: UInt8.self)
             layout.forEach { i, p in y[i] = ElementConversion.float8ToFloat(bytes[i], x.dataType) * scales[p] }

@@ -1,23 +1,33 @@
 import ONNXIR
 
 /// Identity, and Dropout at inference: the input itself (no copy); Dropout's optional mask is all
-/// true (bool from opset 10, the input's type before).
+/// true (bool from opset 10, the input's type before). Training-mode Dropout (opset 12) keeps
+/// each element where a uniform draw is >= ratio and scales kept ones by 1 / (1 - ratio); the
+/// draws come from MT19937 seeded by the `seed` attribute (0 without it, so runs repeat), as
+/// NumPy's RandomState draws them.
 final class IdentityKernel: Kernel {
     /// Dropout's mask, when the node asks for it: bool from opset 10, the input's type before.
     let maskIsBool: Bool?
+    let seed: UInt32
 
-    init() { maskIsBool = nil }
+    init() {
+        maskIsBool = nil
+        seed = 0
+    }
 
-    init(dropout ctx: KernelBuildContext) {
+    init(dropout ctx: KernelBuildContext) throws {
         let wantsMask = ctx.node.outputs.count > 1 && ctx.node.outputs[1] != nil
         maskIsBool = wantsMask ? ctx.opset >= 10 : nil
+        seed = UInt32(truncatingIfNeeded: try ctx.int("seed", default: 0))
     }
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        // Identity also forwards sequences and optionals unchanged.
+        if maskIsBool == nil, let value = inputs.first ?? nil, value.isContainer { return [value] }
         let x = try Require.input(inputs, 0)
         if inputs.count > 2, let training = inputs[2], try training.int64Values().first == 1 {
-            let ratio = try (inputs.count > 1 ? inputs[1] : nil)?.floatValues().first ?? 0.5
-            if ratio != 0 { throw KernelFailure("training-mode Dropout (random) is not supported; run in inference mode") }
+            let ratio = Double(try (inputs.count > 1 ? inputs[1] : nil)?.floatValues().first ?? 0.5)
+            if ratio != 0 { return try train(x, ratio: ratio, context) }
         }
         guard let maskIsBool else { return [x] }
         let type = maskIsBool ? DataType.bool : x.dataType
@@ -30,6 +40,18 @@ final class IdentityKernel: Kernel {
             for i in 0..<x.count { (ones.raw + i * width).copyMemory(from: one.raw, byteCount: width) }
         }
         return [x, ones]
+    }
+
+    private func train(_ x: RuntimeTensor, ratio: Double, _ context: ExecutionContext) throws -> [RuntimeTensor?] {
+        guard ratio >= 0 && ratio < 1 else { throw KernelFailure("ratio must be in [0, 1), got \(ratio)") }
+        var random = MersenneTwister(seed: seed)
+        let keep = (0..<x.count).map { _ in random.nextDouble() >= ratio }
+        let v = try FloatIO.doubles(x), scale = 1 / (1 - ratio)
+        let y = try FloatIO.make(x.dataType, x.shape, (0..<x.count).map { keep[$0] ? v[$0] * scale : 0 }, context)
+        guard maskIsBool != nil else { return [y] }
+        let mask = try context.allocate(.bool, x.shape)
+        for i in 0..<x.count { mask.raw.storeBytes(of: keep[i] ? 1 : 0, toByteOffset: i, as: UInt8.self) }
+        return [y, mask]
     }
 }
 
@@ -144,7 +166,7 @@ final class ShapeKernel: Kernel {
 enum ShapeOpsKernels {
     static let kernels: [KernelDescriptor] = [
         KernelDescriptor("Identity") { _ in IdentityKernel() },
-        KernelDescriptor("Dropout") { IdentityKernel(dropout: $0) },
+        KernelDescriptor("Dropout") { try IdentityKernel(dropout: $0) },
         KernelDescriptor("Reshape") { try ReshapeKernel($0) },
         KernelDescriptor("Flatten") { try FlattenKernel($0) },
         KernelDescriptor("Squeeze") { try SqueezeKernel($0, unsqueeze: false) },

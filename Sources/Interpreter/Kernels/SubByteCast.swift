@@ -3,7 +3,7 @@ import ONNXIR
 
 /// Cast to and from the packed types: int4/uint4 and float4e2m1 (two to a byte) and int2/uint2
 /// (four to a byte), low bits first, and the exponent-only float8e8m0. Integers wrap as C casts
-/// do (-9 as int4 is 7); float4e2m1 rounds to nearest even and saturates at ±6 (NaN becomes -0,
+/// do (-9 as int4 is 7), floats out of range become 0 as in the reference; float4e2m1 rounds to nearest even and saturates at ±6 (NaN becomes -0,
 /// as the ONNX reference writes it); e8m0 rounds by `round_mode`.
 enum SubByteCast {
     enum RoundMode: String { case up, down, nearest }
@@ -51,10 +51,22 @@ enum SubByteCast {
         switch type {
         case .int4, .uint4, .int2, .uint2:
             let bits = type.bitWidth!
+            let mask = Int64((1 << bits) - 1)
+            if x.dataType.isFloatingPoint {
+                // Floats out of the target's range are undefined in the spec; the reference
+                // (ml_dtypes) writes 0 for them and for NaN, so do we. In range, truncate.
+                let isSigned = type == .int4 || type == .int2
+                let low = isSigned ? -Double(1 << (bits - 1)) : 0, high = isSigned ? Double((1 << (bits - 1)) - 1) : Double(mask)
+                let values = try FloatIO.doubles(x)
+                for i in 0..<x.count {
+                    let t = values[i].rounded(.towardZero)
+                    store(bytes, i, bits, t >= low && t <= high ? UInt8(Int64(t) & mask) : 0)
+                }
+                return out
+            }
             // Keep the converted tensor alive while reading through its pointer.
             let wide = try CastKernel.convert(x, to: .int64, saturate: saturate, context)
             let values = wide.elements(Int64.self)
-            let mask = Int64((1 << bits) - 1)
             for i in 0..<x.count { store(bytes, i, bits, UInt8(values[i] & mask)) }
         case .float4e2m1:
             let values = try CastKernel.convert(x, to: .float, saturate: saturate, context)

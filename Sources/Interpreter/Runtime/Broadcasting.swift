@@ -75,3 +75,33 @@ public enum Broadcasting {
         return (oa, ob)
     }
 }
+
+extension Broadcasting {
+    /// `values` of `shape` repeated out to `outShape` (which it must broadcast to), row-major.
+    static func expand<T>(_ values: [T], _ shape: [Int], to outShape: [Int]) throws -> [T] {
+        guard let s = Broadcasting.shape([shape, outShape]), s == outShape else {
+            throw KernelFailure("shape \(shape) does not broadcast to \(outShape)")
+        }
+        if shape == outShape { return values }
+        var out: [T] = []
+        out.reserveCapacity(outShape.reduce(1, *))
+        forEachRow(outShape: outShape, inputShapes: [shape]) { _, offsets, strides, n in
+            for i in 0..<n { out.append(values[offsets[0] + i * strides[0]]) }
+        }
+        return out
+    }
+}
+
+/// Row-major iteration over the multi-indices of a shape.
+enum MultiIndex {
+    /// Increments `index` within `shape`, the last dimension fastest (wrapping to all zeros).
+    static func advance(_ index: inout [Int], _ shape: [Int]) {
+        var d = shape.count - 1
+        while d >= 0 {
+            index[d] += 1
+            if index[d] < shape[d] { return }
+            index[d] = 0
+            d -= 1
+        }
+    }
+}

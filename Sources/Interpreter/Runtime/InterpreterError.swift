@@ -8,6 +8,8 @@ public enum InterpreterError: Error, CustomStringConvertible {
     case invalidNode(node: String, op: String, reason: String)
     /// The caller's inputs do not match the graph's (name, dtype, rank, shape, missing).
     case invalidInput(String)
+    /// The op has a kernel, but not for this data (an image format it cannot decode).
+    case unsupportedData(node: String, op: String, reason: String)
     /// An allocation would exceed the memory cap.
     case memoryCapExceeded(node: String, op: String, requestedBytes: Int, heldBytes: Int, capBytes: Int)
 
@@ -17,6 +19,7 @@ public enum InterpreterError: Error, CustomStringConvertible {
             let d = domain.isEmpty ? "ai.onnx" : domain
             return "no kernel for op \(op) (domain \(d), opset \(opset)) used by node '\(node)'"
         case .invalidNode(let node, let op, let reason): return "node '\(node)' (\(op)): \(reason)"
+        case .unsupportedData(let node, let op, let reason): return "node '\(node)' (\(op)): unsupported: \(reason)"
         case .invalidInput(let reason): return reason
         case .memoryCapExceeded(let node, let op, let requested, let held, let cap):
             return "node '\(node)' (\(op)) needs \(requested) more bytes with \(held) held, over the memory cap of \(cap) bytes"

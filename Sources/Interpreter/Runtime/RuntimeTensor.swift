@@ -48,14 +48,37 @@ public final class RuntimeTensor: @unchecked Sendable, CustomStringConvertible {
     public let storage: RuntimeStorage
     /// String elements, for string tensors only.
     public let strings: [[UInt8]]?
+    /// The elements of a sequence value (ONNX `seq(tensor)`); such a value holds no data of its
+    /// own (shape [0]) and `dataType` is its element type.
+    public let sequence: [RuntimeTensor]?
+    /// An optional value holding nothing (an `optional(...)` without element); shape [0].
+    public let isEmptyOptional: Bool
 
-    init(dataType: DataType, shape: [Int], storage: RuntimeStorage, strings: [[UInt8]]? = nil) {
+    init(
+        dataType: DataType, shape: [Int], storage: RuntimeStorage, strings: [[UInt8]]? = nil, sequence: [RuntimeTensor]? = nil,
+        isEmptyOptional: Bool = false
+    ) {
         self.dataType = dataType
         self.shape = shape
         self.count = shape.reduce(1, *)
         self.storage = storage
         self.strings = strings
+        self.sequence = sequence
+        self.isEmptyOptional = isEmptyOptional
     }
+
+    /// A sequence of tensors of `elementType`.
+    public static func makeSequence(_ elements: [RuntimeTensor], elementType: DataType) -> RuntimeTensor {
+        RuntimeTensor(dataType: elementType, shape: [0], storage: RuntimeStorage(byteCount: 0), sequence: elements)
+    }
+
+    /// An empty optional whose element would have `elementType`.
+    public static func emptyOptional(elementType: DataType) -> RuntimeTensor {
+        RuntimeTensor(dataType: elementType, shape: [0], storage: RuntimeStorage(byteCount: 0), isEmptyOptional: true)
+    }
+
+    /// A sequence or an empty optional rather than a tensor.
+    public var isContainer: Bool { sequence != nil || isEmptyOptional }
 
     public var rank: Int { shape.count }
     public var raw: UnsafeMutableRawPointer { storage.pointer }
@@ -73,7 +96,10 @@ public final class RuntimeTensor: @unchecked Sendable, CustomStringConvertible {
         RuntimeTensor(dataType: dataType, shape: newShape, storage: storage, strings: strings)
     }
 
-    public var description: String { "\(dataType.name)\(shape)" }
+    public var description: String {
+        if let sequence { return "seq(\(dataType.name)) of \(sequence.count)" }
+        return isEmptyOptional ? "optional(\(dataType.name)), empty" : "\(dataType.name)\(shape)"
+    }
 
     /// Elements read as Int64 whatever the integer type (shapes, axes, indices).
     public func int64Values() throws -> [Int64] {
