@@ -20,7 +20,7 @@ struct WeightOnlyQuantization {
         var done: [ObjectIdentifier: Value] = [:]
         for node in graph.nodes where node.opType == "MatMul" && node.normalizedDomain.isEmpty {
             let label = "MatMul '\(node.name)'"
-            if selection.isExcluded(node) { report.skip(label, "excluded by the user"); continue }
+            if let reason = selection.floatReason(node) { report.skip(label, reason); continue }
             guard let w = node.inputs[1], let t = w.initializer, !w.isGraphInput, t.dataType == .float, t.dims.count == 2 else {
                 report.skip(label, "its weight is not a constant 2-D float32 initializer")
                 continue
@@ -100,7 +100,7 @@ struct DynamicQuantization {
         }
         for node in graph.nodes where node.opType == "MatMul" && node.normalizedDomain.isEmpty {
             let label = "MatMul '\(node.name)'"
-            if selection.isExcluded(node) { report.skip(label, "excluded by the user"); continue }
+            if let reason = selection.floatReason(node) { report.skip(label, reason); continue }
             guard let x = node.inputs[0], let w = node.inputs[1], let t = w.initializer, !w.isGraphInput, t.dataType == .float,
                 t.dims.count == 2
             else {
