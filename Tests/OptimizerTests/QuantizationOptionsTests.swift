@@ -163,4 +163,38 @@ import Testing
         }
         #expect(try Self.maxError(model, Self.blockModel(), samples) < 0.25)
     }
+
+    /// x[2,64] -> MatMul(W 64x16) -> ReduceMean {axes=[1]} -> y, at `opset`.
+    static func reduceModel(opset: Int64) -> Model {
+        let b = GraphBuilder(opset: opset, seed: 8)
+        let x = b.input("x", .float, [.value(2), .value(64)])
+        let h = b.node("MatMul", [x, b.weight("w", [64, 16], scale: 0.5)], name: "mm")
+        b.output(b.node("ReduceMean", [h], ["axes": .ints([1]), "keepdims": .int(1)], name: "mean"), type: .tensor(.float, nil))
+        return b.model()
+    }
+
+    @Test func blockedWeightsRaiseTheOpsetAndRewriteWhatChanged() throws {
+        let model = Self.reduceModel(opset: 17)
+        var g = SeededGenerator(seed: 2)
+        let feeds: [String: RuntimeTensor] = ["x": .float32([2, 64], (0..<128).map { _ in g.nextFloat(in: -1...1) })]
+        let reference = try Session(model: Self.reduceModel(opset: 17)).run(feeds)[0].floatValues()
+        let report = try PassManager(pipeline: "quantize{mode=weight-only,weights=int4,block-size=32}").run(on: model)[0]
+        #expect(model.opsetVersion(for: "") == 21 && model.irVersion >= 10)
+        #expect(report.changes.contains { $0.contains("raised the opset 17 -> 21") && $0.contains("ReduceMean 'mean'") })
+        let mean = try #require(model.graph.nodes.first { $0.opType == "ReduceMean" })
+        #expect(mean.attribute("axes") == nil && mean.inputs.count == 2)
+        let dq = try #require(model.graph.nodes.first { $0.opType == "DequantizeLinear" })
+        #expect(dq.attribute("block_size")?.int == 32 && dq.inputs[0]?.initializer?.dataType == .int4)
+        #expect(Verifier().problems(in: model).isEmpty)
+        let out = try Session(model: model).run(feeds)[0].floatValues()
+        #expect(zip(reference, out).map { abs($0 - $1) }.max()! < 0.1)
+    }
+
+    @Test func anOpsetTooOldToRaiseFallsBackToMatMulNBits() throws {
+        let model = Self.reduceModel(opset: 12)
+        let report = try PassManager(pipeline: "quantize{mode=weight-only,weights=int4,block-size=32}").run(on: model)[0]
+        #expect(model.opsetVersion(for: "") == 12)
+        #expect(model.graph.nodes.contains { $0.opType == "MatMulNBits" })
+        #expect(report.skipped.contains { $0.candidate == "blocked DequantizeLinear" && $0.reason.contains("older than 13") })
+    }
 }

@@ -11,11 +11,23 @@ struct WeightOnlyQuantization {
         let bits = options.string("weights") == "int4" ? 4 : 8
         let blockSize = options.int("block-size")
         let opset = Int(model.opsetVersion(for: "") ?? 1)
-        let useNBits = options.bool("matmul-nbits") || opset < 21
-        if useNBits && !options.bool("matmul-nbits") {
-            report.skip(
-                "blocked DequantizeLinear",
-                "opset \(opset) has no blocked DequantizeLinear (needs 21): emitting com.microsoft MatMulNBits instead")
+        var useNBits = options.bool("matmul-nbits")
+        // Blocked DequantizeLinear needs opset 21 (and IR 10 for int4): raise the opset when
+        // that keeps every node's meaning, else fall back to MatMulNBits, which any opset runs.
+        let hasCandidate = graph.nodes.contains { $0.opType == "MatMul" && $0.normalizedDomain.isEmpty }
+        if !useNBits && hasCandidate && (opset < 21 || model.irVersion < 10) {
+            if let obstacle = OpsetRaise.obstacle(model, to: 21) {
+                useNBits = true
+                report.skip(
+                    "blocked DequantizeLinear",
+                    "opset \(opset) has no blocked DequantizeLinear (needs 21) and cannot be raised: \(obstacle); emitting com.microsoft MatMulNBits instead"
+                )
+            } else {
+                let rewritten = OpsetRaise.raise(model, to: 21, irVersion: 10)
+                report.changed(
+                    "raised the opset \(opset) -> 21 (IR version \(model.irVersion)) for blocked DequantizeLinear"
+                        + (rewritten.isEmpty ? "" : "; rewrote \(rewritten.joined(separator: ", "))"))
+            }
         }
         var done: [ObjectIdentifier: Value] = [:]
         for node in graph.nodes where node.opType == "MatMul" && node.normalizedDomain.isEmpty {
