@@ -164,6 +164,23 @@ import Testing
         #expect(try Self.maxError(model, Self.blockModel(), samples) < 0.25)
     }
 
+    /// A classifier's final Softmax does not make a graph transformer-style: its Add stays quantized.
+    @Test func aFinalSoftmaxLeavesCNNArithmeticQuantized() throws {
+        let b = GraphBuilder(opset: 17, seed: 6)
+        let x = b.input("x", .float, [.value(1), .value(4), .value(3), .value(3)])
+        let c = b.node("Conv", [x, b.weight("w", [4, 4, 1, 1])], name: "conv")
+        let sum = b.node("Add", [c, x], name: "residual")
+        b.output(b.node("Softmax", [b.node("Flatten", [sum], name: "flat")], name: "probs"), type: .tensor(.float, nil))
+        let model = b.model()
+        var g = SeededGenerator(seed: 1)
+        let samples: [[String: RuntimeTensor]] = (0..<2).map { _ in
+            ["x": .float32([1, 4, 3, 3], (0..<36).map { _ in g.nextFloat(in: -1...1) })]
+        }
+        let report = try PassManager(pipeline: "quantize", options: .init(calibration: samples)).run(on: model)[0]
+        #expect(report.changes.contains("quantized Add 'residual'"))
+        #expect(!report.changes.contains { $0.hasPrefix("auto-float") })
+    }
+
     /// x[2,64] -> MatMul(W 64x16) -> ReduceMean {axes=[1]} -> y, at `opset`.
     static func reduceModel(opset: Int64) -> Model {
         let b = GraphBuilder(opset: opset, seed: 8)

@@ -74,4 +74,17 @@ import Testing
         #expect(model.graph.nodes.contains { $0.name == "mm1" && $0.opType == "MatMul" })
         #expect(report.skipped.contains { $0.candidate == "MatMul 'mm1'" })
     }
+
+    /// mm2 and mm3 share w2: in every mode both read one quantized tensor, never two copies.
+    @Test(arguments: ["static", "weight-only"] + (hasCast ? ["dynamic"] : []))
+    func tiedWeightsAreQuantizedOnceForEveryUser(mode: String) throws {
+        let model = Self.model()
+        try PassManager(
+            pipeline: "quantize{mode=\(mode),weights=int8,block-size=16}", options: .init(calibration: Self.samples(4))
+        ).run(on: model)
+        #expect(Verifier().problems(in: model).isEmpty)
+        let int8 = model.graph.initializers.filter { $0.initializer?.dataType == .int8 && ($0.initializer?.dims.count ?? 0) == 2 }
+        #expect(int8.count == 2, "w1 and w2 quantized once each, got \(int8.map(\.name))")
+        #expect(!model.graph.initializers.contains { $0.name == "w2" })
+    }
 }

@@ -33,7 +33,7 @@ public struct QuantizationPass: GraphPass {
         PassOptionSpec(
             "calibration", .choice(["minmax", "percentile", "entropy", "mse"]), default: "minmax", "How activation ranges are chosen."),
         PassOptionSpec(
-            "calibration-batch", .int(1...256), default: "8",
+            "calibration-batch", .int(1...256), default: "4",
             "Calibration samples stacked into one run when the batch axis is symbolic (1: one sample per run)."),
         PassOptionSpec("percentile", .double(50...100), default: "99.999", "With calibration=percentile: the share of values kept."),
         PassOptionSpec("exclude", .list, default: "", "Node names (or prefixes ending in *) left in float, separated by ';'."),

@@ -13,8 +13,8 @@ import ONNXIR
 /// attention MatMuls that read them (and the score MatMul whose output Softmax exponentiates)
 /// lose most of their information. The MatMuls with weights hold almost all of the compute and
 /// quantize well, so they stay quantized; onnxruntime runs them as MatMulIntegerToFloat.
-/// Outside transformer-style graphs (no LayerNormalization or Softmax) nothing is kept, so CNNs
-/// keep their QLinearAdd/QLinearConcat paths.
+/// Outside transformer-style graphs (no LayerNormalization, no Softmax read by a MatMul) nothing
+/// is kept, so CNNs, even ones ending in a Softmax, keep their QLinearAdd/QLinearConcat paths.
 struct QuantizationPolicy {
     /// Node -> why it stays float.
     private(set) var keptFloat: [ObjectIdentifier: String] = [:]
@@ -23,8 +23,7 @@ struct QuantizationPolicy {
     static let normalizationOps: Set<String> = ["LayerNormalization", "Softmax", "ReduceMean", "SimplifiedLayerNormalization"]
 
     init(graph: Graph, enabled: Bool) {
-        let ops = Set(graph.nodes.map(\.opType))
-        isTransformer = enabled && (ops.contains("LayerNormalization") || ops.contains("Softmax"))
+        isTransformer = enabled && graph.nodes.contains { Self.marksTransformer($0) }
         guard isTransformer else { return }
         for node in graph.nodes where node.normalizedDomain.isEmpty {
             switch node.opType {
@@ -45,6 +44,30 @@ struct QuantizationPolicy {
     }
 
     func reason(_ node: Node) -> String? { keptFloat[ObjectIdentifier(node)] }
+
+    /// LayerNormalization, or an attention Softmax (one whose probabilities a MatMul reads); a
+    /// classifier's final Softmax does not make a CNN transformer-style.
+    static func marksTransformer(_ node: Node) -> Bool {
+        guard node.normalizedDomain.isEmpty else { return false }
+        if node.opType == "LayerNormalization" { return true }
+        guard node.opType == "Softmax" else { return false }
+        var frontier = node.outputs.compactMap { $0 }
+        for _ in 0..<3 {
+            var next: [Value] = []
+            for v in frontier {
+                for use in v.uses {
+                    if use.node.opType == "MatMul" { return true }
+                    if ["Cast", "Dropout", "Identity"].contains(use.node.opType)
+                        || StaticQuantization.passthroughOps.contains(use.node.opType)
+                    {
+                        next += use.node.outputs.compactMap { $0 }
+                    }
+                }
+            }
+            frontier = next
+        }
+        return false
+    }
 
     /// A normalization op reading `node`'s output, directly or through data movement.
     private static func normalizationReader(of node: Node) -> Node? {

@@ -110,6 +110,7 @@ struct DynamicQuantization {
             throw PassError.invalidOptions(
                 pass: QuantizationPass.name, reason: "dynamic quantization needs opset 11 or later (DynamicQuantizeLinear)")
         }
+        var quantized: [ObjectIdentifier: (Value, Value, Value)] = [:]
         for node in graph.nodes where node.opType == "MatMul" && node.normalizedDomain.isEmpty {
             let label = "MatMul '\(node.name)'"
             if let reason = selection.floatReason(node) { report.skip(label, reason); continue }
@@ -119,15 +120,22 @@ struct DynamicQuantization {
                 report.skip(label, "its weight is not a constant 2-D float32 initializer")
                 continue
             }
-            let values = try t.floatValues()
             let perChannel = options.bool("per-channel")
-            let (q, scales) = WeightQuantizer.quantize(values, shape: t.dims.map { Int($0) }, axis: perChannel ? 1 : nil, bits: 8)
-            let wq = graph.addInitializer(.int8(dims: t.dims, values: q), named: graph.freshName(w.name + "_quantized"))
-            let wzp = graph.addInitializer(
-                .int8(dims: perChannel ? [t.dims[1]] : [], values: [Int8](repeating: 0, count: scales.count)),
-                named: graph.freshName(w.name + "_zero_point"))
-            let ws = graph.addInitializer(
-                .float32(dims: perChannel ? [t.dims[1]] : [], values: scales), named: graph.freshName(w.name + "_scale"))
+            // A tied weight is quantized once; every MatMul reading it reads the same int8 tensor.
+            let (wq, wzp, ws): (Value, Value, Value)
+            if let cached = quantized[ObjectIdentifier(w)] {
+                (wq, wzp, ws) = cached
+            } else {
+                let values = try t.floatValues()
+                let (q, scales) = WeightQuantizer.quantize(values, shape: t.dims.map { Int($0) }, axis: perChannel ? 1 : nil, bits: 8)
+                wq = graph.addInitializer(.int8(dims: t.dims, values: q), named: graph.freshName(w.name + "_quantized"))
+                wzp = graph.addInitializer(
+                    .int8(dims: perChannel ? [t.dims[1]] : [], values: [Int8](repeating: 0, count: scales.count)),
+                    named: graph.freshName(w.name + "_zero_point"))
+                ws = graph.addInitializer(
+                    .float32(dims: perChannel ? [t.dims[1]] : [], values: scales), named: graph.freshName(w.name + "_scale"))
+                quantized[ObjectIdentifier(w)] = (wq, wzp, ws)
+            }
             let dql = graph.addNode(
                 opType: "DynamicQuantizeLinear", baseName: node.name + "_quant", inputs: [x], outputCount: 3, before: node)
             let mmi = graph.addNode(

@@ -1,0 +1,71 @@
+"""`quantize` outputs in onnxruntime: every option that writes a different file passes the onnx
+checker, loads in onnxruntime and keeps the fixture's predictions; the report names what the pass
+kept in float, smoothed, corrected or raised."""
+import json
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import numpy_helper
+
+from conftest import FIXTURES, run_whittle
+
+DIGITS = FIXTURES / "digits_cnn"
+TRANSFORMER = FIXTURES / "transformer"
+
+
+def samples(fixture, count):
+    folder = fixture / "test_data"
+    return [numpy_helper.to_array(onnx.load_tensor(str(folder / f"test_data_set_{i}/input_0.pb"))) for i in range(count)]
+
+
+def logits(path, xs):
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return np.concatenate([session.run(None, {name: x})[0] for x in xs])
+
+
+def quantize(model, out, pipeline, tmp_path, calibration=True):
+    report = tmp_path / "report.json"
+    args = ["optimize", model, "-o", out, "--pipeline", pipeline, "--report", report]
+    if calibration:
+        args += ["--calibration", model.parent / "test_data"]
+    run_whittle(*args)
+    onnx.checker.check_model(str(out), full_check=True)
+    data = json.loads(report.read_text())
+    return next(p for p in data["passes"] if p["pass"] == "quantize")
+
+
+@pytest.mark.parametrize("fixture", [DIGITS, TRANSFORMER], ids=["digits_cnn", "transformer"])
+@pytest.mark.parametrize("options", ["", "symmetric=true,bias-correction=true", "smooth-quant=0.5", "activations=int8,calibration-batch=1"])
+def test_static_options_run_in_onnxruntime_and_keep_predictions(fixture, options, tmp_path):
+    out = tmp_path / "q.onnx"
+    report = quantize(fixture / "model.onnx", out, "cleanup,quantize" + (f"{{{options}}}" if options else ""), tmp_path)
+    xs = samples(fixture, 20)
+    reference, quantized = logits(fixture / "model.onnx", xs), logits(out, xs)
+    assert (reference.argmax(1) == quantized.argmax(1)).mean() >= 0.95
+    if "bias-correction" in options and fixture == DIGITS:
+        assert any("bias corrected" in c for c in report["changes"])
+    if "smooth-quant=0.5" in options and fixture == TRANSFORMER:
+        assert any(c.startswith("smoothed ") for c in report["changes"])
+
+
+def test_transformer_report_names_what_auto_float_kept(tmp_path):
+    report = quantize(TRANSFORMER / "model.onnx", tmp_path / "q.onnx", "cleanup,quantize{keep-float=/layers.1/ff2/*}", tmp_path)
+    reasons = [s["reason"] for s in report["skipped"]]
+    assert {"candidate": "MatMul '/layers.1/ff2/MatMul'", "reason": "kept in float by the user (keep-float /layers.1/ff2/*)"} in report["skipped"]
+    assert any("auto-float" in r and "LayerNormalization" in r for r in reasons)
+    assert any("auto-float" in r and "two activations" in r for r in reasons)
+    assert any(c.startswith("auto-float: transformer-style graph") for c in report["changes"])
+
+
+def test_blocked_int4_weights_raise_the_opset_and_run_in_onnxruntime(tmp_path):
+    out = tmp_path / "w4.onnx"
+    report = quantize(TRANSFORMER / "model.onnx", out, "cleanup,quantize{mode=weight-only,weights=int4,block-size=16}", tmp_path, calibration=False)
+    model = onnx.load(str(out))
+    assert {o.domain: o.version for o in model.opset_import}.get("", 0) == 21 and model.ir_version >= 10
+    assert any("raised the opset 17 -> 21" in c for c in report["changes"])
+    assert any(n.op_type == "DequantizeLinear" and any(a.name == "block_size" for a in n.attribute) for n in model.graph.node)
+    xs = samples(TRANSFORMER, 20)
+    assert (logits(TRANSFORMER / "model.onnx", xs).argmax(1) == logits(out, xs).argmax(1)).mean() >= 0.9
