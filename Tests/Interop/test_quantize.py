@@ -20,8 +20,14 @@ def samples(fixture, count):
     return [numpy_helper.to_array(onnx.load_tensor(str(folder / f"test_data_set_{i}/input_0.pb"))) for i in range(count)]
 
 
-def logits(path, xs):
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+def logits(path, xs, exact_weight_only=False):
+    options = ort.SessionOptions()
+    if exact_weight_only:
+        # onnxruntime fuses DQ(int4 blocks) -> MatMul into MatMulNBits with accuracy level 4 by
+        # default, which quantizes the activations to int8 as well; level 0 computes in float,
+        # the model's own semantics.
+        options.add_session_config_entry("session.qdq_matmulnbits_accuracy_level", "0")
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     return np.concatenate([session.run(None, {name: x})[0] for x in xs])
 
@@ -69,3 +75,29 @@ def test_blocked_int4_weights_raise_the_opset_and_run_in_onnxruntime(tmp_path):
     assert any(n.op_type == "DequantizeLinear" and any(a.name == "block_size" for a in n.attribute) for n in model.graph.node)
     xs = samples(TRANSFORMER, 20)
     assert (logits(TRANSFORMER / "model.onnx", xs).argmax(1) == logits(out, xs).argmax(1)).mean() >= 0.9
+
+
+def activation_steps(path):
+    """The scale of every QuantizeLinear with a constant scale: one quantization step each."""
+    model = onnx.load(str(path))
+    inits = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    return [float(inits[n.input[1]].min()) for n in model.graph.node if n.op_type == "QuantizeLinear" and n.input[1] in inits]
+
+
+@pytest.mark.parametrize("fixture", [DIGITS, TRANSFORMER], ids=["digits_cnn", "transformer"])
+@pytest.mark.parametrize("pipeline", ["cleanup,quantize", "cleanup,quantize{mode=dynamic}", "cleanup,quantize{mode=weight-only,weights=int4,block-size=16}"])
+def test_interpreter_matches_onnxruntime_on_quantized_models(fixture, pipeline, tmp_path):
+    """Our interpreter is the calibration engine and the --verify oracle: on a quantized model it
+    must agree with onnxruntime's integer kernels within one quantization step per element (the
+    finest activation step in the model; 1e-4 relative where no activation is quantized)."""
+    if "weight-only" in pipeline and fixture == DIGITS:
+        pytest.skip("weight-only quantizes MatMul weights; the CNN has none")
+    out, outputs = tmp_path / "q.onnx", tmp_path / "outputs"
+    quantize(fixture / "model.onnx", out, pipeline, tmp_path, calibration="mode=" not in pipeline)
+    run_whittle("run", out, "--inputs", fixture / "test_data", "--output-dir", outputs, timeout=300)
+    xs = samples(fixture, 20)
+    expected = logits(out, xs, exact_weight_only="weight-only" in pipeline)
+    ours = np.concatenate([numpy_helper.to_array(onnx.load_tensor(str(outputs / f"test_data_set_{i}/output_0.pb"))) for i in range(20)])
+    steps = activation_steps(out)
+    budget = min(steps) if steps else 1e-4 * np.abs(expected).max()
+    assert np.abs(ours - expected).max() <= budget, (np.abs(ours - expected).max(), budget)
