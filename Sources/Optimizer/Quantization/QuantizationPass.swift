@@ -13,6 +13,11 @@ import ONNXIR
 /// uint8 asymmetric (or int8 symmetric) with scales from calibration. Conv/Gemm biases become
 /// int32 with scale = input scale x weight scale. Data-movement ops (Reshape, Transpose, MaxPool,
 /// ...) share their input's parameters. Tied weights are quantized once for every user.
+/// Static mode also chooses for itself, and the report says each choice: in transformer-style
+/// graphs the residual, bias and GELU arithmetic and the attention MatMuls stay float
+/// (QuantizationPolicy); MatMul/Gemm inputs with outlier channels are smoothed (SmoothQuant);
+/// Conv/Gemm biases absorb the mean shift of weight rounding (BiasCorrection). Blocked weights
+/// raise the opset to 21 when that is safe (OpsetRaise).
 /// Does not quantize: excluded nodes and op types, layers kept in float, tensors that are not
 /// float32, weights that are not constant; static mode refuses to run without calibration data.
 public struct QuantizationPass: GraphPass {
@@ -49,7 +54,7 @@ public struct QuantizationPass: GraphPass {
             "SmoothQuant scale migration for MatMul/Gemm inputs: auto (alpha 0.5 where outlier channels are found), off, or an alpha in 0...1 for all."
         ),
         PassOptionSpec(
-            "bias-correction", .bool, default: "false",
+            "bias-correction", .bool, default: "true",
             "Static: re-estimate Conv/Gemm biases so each channel's mean output matches float on the calibration data."),
         PassOptionSpec("block-size", .int(16...4096), default: "32", "Weight-only: weights per scale along K."),
         PassOptionSpec(
