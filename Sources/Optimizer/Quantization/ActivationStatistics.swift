@@ -45,7 +45,7 @@ final class ActivationStatistics {
     /// batch rows independently; a batched run that fails (a Reshape that fixed the batch)
     /// falls back to one sample per run from scratch.
     func collect(
-        _ session: Session, samples: [[String: RuntimeTensor]], watch: [Value], graphInputs: [Value] = [], batch: Int = 1,
+        _ session: Session, samples: CalibrationData, watch: [Value], graphInputs: [Value] = [], batch: Int = 1,
         progress: (Int, Int) -> Void
     ) throws {
         let ids = Set(watch.map(ObjectIdentifier.init)).union(channels.keys)
@@ -53,17 +53,20 @@ final class ActivationStatistics {
             watch.filter { $0.isGraphInput }
             + graphInputs.filter { channels[ObjectIdentifier($0)] != nil && !ids.contains(ObjectIdentifier($0)) }
         let passes = method == .minmax ? 1 : 2
-        var chunk = Self.canBatch(samples, graphInputs) ? max(1, batch) : 1
+        var chunk = Self.hasSymbolicBatch(graphInputs) ? max(1, batch) : 1
         var pass = 0
         while pass < passes {
             var done = 0
             do {
                 for start in stride(from: 0, to: samples.count, by: chunk) {
-                    let group = Array(samples[start..<min(samples.count, start + chunk)])
-                    let feeds = group.count == 1 ? group[0] : try Self.stack(group)
-                    for v in inputs { if let t = feeds[v.name] { observe(v, t, histogram: pass == 1) } }
-                    _ = try session.run(feeds) { value, tensor in
-                        if ids.contains(ObjectIdentifier(value)) { self.observe(value, tensor, histogram: pass == 1) }
+                    let group = try (start..<min(samples.count, start + chunk)).map { try samples.sample($0) }
+                    // Samples that disagree in shape run one by one.
+                    let runs = group.count > 1 && Self.agree(group) ? [try Self.stack(group)] : group
+                    for feeds in runs {
+                        for v in inputs { if let t = feeds[v.name] { observe(v, t, histogram: pass == 1) } }
+                        _ = try session.run(feeds) { value, tensor in
+                            if ids.contains(ObjectIdentifier(value)) { self.observe(value, tensor, histogram: pass == 1) }
+                        }
                     }
                     done += group.count
                     progress(pass * samples.count + done, passes * samples.count)
@@ -79,21 +82,28 @@ final class ActivationStatistics {
         }
     }
 
-    /// Whether samples can be stacked: each graph input has a symbolic (or absent) first
-    /// dimension and every sample has the same shapes.
-    static func canBatch(_ samples: [[String: RuntimeTensor]], _ graphInputs: [Value]) -> Bool {
-        guard samples.count > 1, !graphInputs.isEmpty, let first = samples.first else { return false }
-        for v in graphInputs where v.initializer == nil {
-            guard let d0 = v.knownType?.shape?.dimensions.first, d0.value == nil else { return false }
+    /// Whether every graph input has a symbolic (or unknown) first dimension.
+    static func hasSymbolicBatch(_ graphInputs: [Value]) -> Bool {
+        let data = graphInputs.filter { $0.initializer == nil }
+        guard !data.isEmpty else { return false }
+        return data.allSatisfy { v in
+            guard let d0 = v.knownType?.shape?.dimensions.first else { return false }
+            return d0.value == nil
         }
-        return samples.allSatisfy { s in s.count == first.count && s.allSatisfy { first[$0.key]?.shape == $0.value.shape } }
+    }
+
+    /// Whether the samples have the same inputs with the same shapes.
+    static func agree(_ group: [[String: RuntimeTensor]]) -> Bool {
+        guard let first = group.first else { return false }
+        guard first.values.allSatisfy({ $0.rank > 0 && $0.strings == nil }) else { return false }
+        return group.allSatisfy { s in s.count == first.count && s.allSatisfy { first[$0.key]?.shape == $0.value.shape } }
     }
 
     /// Concatenates samples along axis 0.
     static func stack(_ group: [[String: RuntimeTensor]]) throws -> [String: RuntimeTensor] {
         var feeds: [String: RuntimeTensor] = [:]
         for (name, t) in group[0] {
-            guard t.rank > 0, t.strings == nil else { return group[0] }
+            precondition(t.rank > 0 && t.strings == nil, "stack only samples that `agree`")
             var bytes: [UInt8] = []
             bytes.reserveCapacity(t.byteCount * group.count)
             for s in group {

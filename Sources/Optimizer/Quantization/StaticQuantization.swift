@@ -17,7 +17,7 @@ struct StaticQuantization {
     /// Activations a compute op's output may pass through before its Q (onnxruntime folds them).
     static let foldedActivations: Set<String> = ["Relu", "Clip"]
 
-    func run(_ model: Model, samples: [[String: RuntimeTensor]], log: (String) -> Void, _ report: inout PassReport) throws {
+    func run(_ model: Model, samples: CalibrationData, log: (String) -> Void, _ report: inout PassReport) throws {
         let graph = model.graph
         let opset = Int(model.opsetVersion(for: "") ?? 1)
         guard opset >= 10 else {
