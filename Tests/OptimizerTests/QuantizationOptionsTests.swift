@@ -208,6 +208,24 @@ import Testing
         #expect(zip(reference, out).map { abs($0 - $1) }.max()! < 0.1)
     }
 
+    @Test func staticInt4WeightsRaiseTheOpset() throws {
+        let model = Self.reduceModel(opset: 17)
+        var g = SeededGenerator(seed: 3)
+        let samples: [[String: RuntimeTensor]] = (0..<4).map { _ in
+            ["x": .float32([2, 64], (0..<128).map { _ in g.nextFloat(in: -1...1) })]
+        }
+        let reference = try Session(model: Self.reduceModel(opset: 17)).run(samples[0])[0].floatValues()
+        let report = try PassManager(pipeline: "quantize{weights=int4}", options: .init(calibration: samples)).run(on: model)[0]
+        #expect(model.opsetVersion(for: "") == 21 && model.irVersion >= 10)
+        #expect(report.changes.contains { $0.contains("raised the opset 17 -> 21") && $0.contains("int4 weights") })
+        #expect(report.changes.contains("quantized MatMul 'mm' (weights int4 per channel)"))
+        let mm = try #require(model.graph.nodes.first { $0.opType == "MatMul" })
+        #expect(mm.inputs[1]?.producer?.inputs[0]?.initializer?.dataType == .int4)
+        #expect(Verifier().problems(in: model).isEmpty)
+        let out = try Session(model: model).run(samples[0])[0].floatValues()
+        #expect(zip(reference, out).map { abs($0 - $1) }.max()! < 0.2)
+    }
+
     @Test func anOpsetTooOldToRaiseFallsBackToMatMulNBits() throws {
         let model = Self.reduceModel(opset: 12)
         let report = try PassManager(pipeline: "quantize{mode=weight-only,weights=int4,block-size=32}").run(on: model)[0]

@@ -29,7 +29,9 @@ public struct QuantizationPass: GraphPass {
             "static needs --calibration; dynamic and weight-only do not."),
         PassOptionSpec(
             "activations", .choice(["uint8", "int8"]), default: "uint8", "Activation type: uint8 asymmetric or int8 symmetric."),
-        PassOptionSpec("weights", .choice(["int8", "int4"]), default: "int8", "Weight type (int4 for weight-only)."),
+        PassOptionSpec(
+            "weights", .choice(["int8", "int4"]), default: "int8",
+            "Weight type; int4 needs opset 21, which the pass raises to when every node keeps its meaning (the report says so)."),
         PassOptionSpec("per-channel", .bool, default: "true", "One weight scale per output channel (else per tensor)."),
         PassOptionSpec(
             "symmetric", .bool, default: "false",

@@ -30,6 +30,22 @@ struct StaticQuantization {
             report.skip(
                 "per-channel weights", "opset \(opset) has no per-axis DequantizeLinear (needs 13); weights are quantized per tensor")
         }
+        // int4 weights need an int4 DequantizeLinear: opset 21 and IR version 10.
+        var weightBits = options.string("weights") == "int4" ? 4 : 8
+        if weightBits == 4 && (opset < 21 || model.irVersion < 10) {
+            if let obstacle = OpsetRaise.obstacle(model, to: 21) {
+                weightBits = 8
+                report.skip(
+                    "int4 weights",
+                    "opset \(opset) has no int4 DequantizeLinear (needs 21) and cannot be raised: \(obstacle); weights are int8")
+            } else {
+                let rewritten = OpsetRaise.raise(model, to: 21, irVersion: 10)
+                report.changed(
+                    "raised the opset \(opset) -> 21 (IR version \(model.irVersion)) for int4 weights"
+                        + (rewritten.isEmpty ? "" : "; rewrote \(rewritten.joined(separator: ", "))"))
+            }
+        }
+        let weightType: DataType = weightBits == 4 ? .int4 : .int8
         let activationType: DataType = options.string("activations") == "int8" ? .int8 : .uint8
         let symmetric = activationType == .int8 || options.bool("symmetric")
         let reduceRange = options.bool("reduce-range")
@@ -153,22 +169,23 @@ struct StaticQuantization {
             if let cached = weightCache[key], cached.1.axis == axis {
                 (dqWeight, wp) = cached
             } else {
-                let (q, scales) = WeightQuantizer.quantize(values, shape: wt.dims.map { Int($0) }, axis: axis, bits: 8)
-                let p = QuantParams(scales: scales, zeroPoints: [Int32](repeating: 0, count: scales.count), type: .int8, axis: axis)
+                let (q, scales) = WeightQuantizer.quantize(values, shape: wt.dims.map { Int($0) }, axis: axis, bits: weightBits)
+                let p = QuantParams(scales: scales, zeroPoints: [Int32](repeating: 0, count: scales.count), type: weightType, axis: axis)
                 let anchor = graph.nodes.first { $0.inputs.contains { $0 === w } } ?? node
-                dqWeight = builder.dequantized(.int8(dims: wt.dims, values: q), p, name: w.name, before: anchor)
+                let tensor: Tensor = weightBits == 4 ? .int4(dims: wt.dims, values: q) : .int8(dims: wt.dims, values: q)
+                dqWeight = builder.dequantized(tensor, p, name: w.name, before: anchor)
                 wp = p
                 weightCache[key] = (dqWeight, p)
                 if correctBiases { dequantized = WeightQuantizer.dequantize(q, scales: scales, shape: wt.dims.map { Int($0) }, axis: axis) }
             }
             if correctBiases && dequantized.isEmpty {
-                let (q, scales) = WeightQuantizer.quantize(values, shape: wt.dims.map { Int($0) }, axis: axis, bits: 8)
+                let (q, scales) = WeightQuantizer.quantize(values, shape: wt.dims.map { Int($0) }, axis: axis, bits: weightBits)
                 dequantized = WeightQuantizer.dequantize(q, scales: scales, shape: wt.dims.map { Int($0) }, axis: axis)
             }
             // Every reader of a tied weight reads the same dequantized tensor.
             for use in w.uses where Self.computeOps.contains(use.node.opType) { use.node.setInput(use.index, dqWeight) }
             if w.uses.isEmpty && !w.isGraphOutput { graph.removeInitializer(w) }
-            var detail = "weights int8 \(axis == nil ? "per tensor" : "per channel")"
+            var detail = "weights int\(weightBits) \(axis == nil ? "per tensor" : "per channel")"
             // Bias correction: b' = b + (W - Wq) E[x], from the float input's channel means.
             var correction: [Float]? = nil
             if correctBiases, node.opType == "Conv" || node.opType == "Gemm" {
