@@ -96,8 +96,10 @@ struct OptimizeCommand: ParsableCommand {
             }
         } catch let error as PassError { throw CommandFailure(error.description) }
         try InputShapes.apply(inputShapes, to: loaded)
+        // Read sample by sample while the pass calibrates: memory does not grow with their number.
         let calibrationSamples = try calibration.map { path in
-            try CommandSupport.dataFolder(path).samples.map { try InputFeeds.fromSample($0, model: loaded) }
+            let sets = try CommandSupport.dataFolder(path).samples
+            return CalibrationData(count: sets.count) { try InputFeeds.fromSample(sets[$0], model: loaded) }
         }
 
         let manager: PassManager

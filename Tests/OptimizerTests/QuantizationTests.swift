@@ -64,7 +64,8 @@ import Testing
         let out = try Session(model: model).run(feeds)[0].floatValues()
         let scale = reference.map(abs).max()!
         #expect(zip(reference, out).map { abs($0 - $1) }.max()! < 0.05 * scale)
-        #expect(!model.graph.nodes.contains { $0.opType == "MatMul" })
+        // No MatMul reads a float weight any more (weight-only: each reads a blocked DequantizeLinear).
+        #expect(!model.graph.nodes.contains { $0.opType == "MatMul" && $0.inputs[1]?.initializer != nil })
     }
 
     @Test func excludedNodesStayFloat() throws {
@@ -72,5 +73,18 @@ import Testing
         let report = try PassManager(pipeline: "quantize{mode=dynamic,exclude=mm1}").run(on: model)[0]
         #expect(model.graph.nodes.contains { $0.name == "mm1" && $0.opType == "MatMul" })
         #expect(report.skipped.contains { $0.candidate == "MatMul 'mm1'" })
+    }
+
+    /// mm2 and mm3 share w2: in every mode both read one quantized tensor, never two copies.
+    @Test(arguments: ["static", "weight-only"] + (hasCast ? ["dynamic"] : []))
+    func tiedWeightsAreQuantizedOnceForEveryUser(mode: String) throws {
+        let model = Self.model()
+        try PassManager(
+            pipeline: "quantize{mode=\(mode),weights=int8,block-size=16}", options: .init(calibration: Self.samples(4))
+        ).run(on: model)
+        #expect(Verifier().problems(in: model).isEmpty)
+        let int8 = model.graph.initializers.filter { $0.initializer?.dataType == .int8 && ($0.initializer?.dims.count ?? 0) == 2 }
+        #expect(int8.count == 2, "w1 and w2 quantized once each, got \(int8.map(\.name))")
+        #expect(!model.graph.initializers.contains { $0.name == "w2" })
     }
 }

@@ -9,11 +9,12 @@ public final class PassContext {
     /// Passes that ran before this one (for messages).
     public let history: [String]
     public let log: (String) -> Void
-    /// Calibration samples (feeds by input name), when the user gave `--calibration DIR`.
-    public let calibration: [[String: RuntimeTensor]]?
+    /// Calibration samples (feeds by input name), when the user gave `--calibration DIR`; loaded
+    /// one at a time as the pass reads them.
+    public let calibration: CalibrationData?
 
     public init(
-        model: Model, history: [String] = [], calibration: [[String: RuntimeTensor]]? = nil, log: @escaping (String) -> Void = { _ in }
+        model: Model, history: [String] = [], calibration: CalibrationData? = nil, log: @escaping (String) -> Void = { _ in }
     ) {
         self.model = model
         self.history = history

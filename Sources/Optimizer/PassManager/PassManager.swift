@@ -9,14 +9,21 @@ public struct PassManager {
     public struct Options {
         public var verifyEach: Bool
         public var log: (String) -> Void
-        public var calibration: [[String: RuntimeTensor]]?
+        public var calibration: CalibrationData?
         public init(
-            verifyEach: Bool = PassManager.verifyEachByDefault, calibration: [[String: RuntimeTensor]]? = nil,
+            verifyEach: Bool = PassManager.verifyEachByDefault, calibration: CalibrationData? = nil,
             log: @escaping (String) -> Void = { _ in }
         ) {
             self.verifyEach = verifyEach
             self.calibration = calibration
             self.log = log
+        }
+        /// In-memory calibration samples.
+        public init(
+            verifyEach: Bool = PassManager.verifyEachByDefault, calibration samples: [[String: RuntimeTensor]],
+            log: @escaping (String) -> Void = { _ in }
+        ) {
+            self.init(verifyEach: verifyEach, calibration: CalibrationData(samples), log: log)
         }
     }
 
@@ -61,7 +68,7 @@ public struct PassManager {
     /// Runs one pass with the bookkeeping every pass gets.
     static func runOne(
         _ pass: any GraphPass, step: PipelineStep, on model: Model, history: [String], verifyEach: Bool,
-        calibration: [[String: RuntimeTensor]]? = nil,
+        calibration: CalibrationData? = nil,
         log: @escaping (String) -> Void
     ) throws -> PassReport {
         let name = type(of: pass).name

@@ -4,16 +4,34 @@ import ONNXIR
 
 /// Streams activation statistics while the interpreter runs the calibration samples: running
 /// min/max always, and for the histogram methods a second pass filling a fixed-range histogram,
-/// so memory does not grow with the number of samples.
+/// so memory does not grow with the number of samples. Values asked for per-channel statistics
+/// (SmoothQuant's outlier channels, bias correction's input means) also get a running min, max
+/// and sum per channel along one axis: memory is one entry per channel, whatever the sample count.
 final class ActivationStatistics {
     enum Method: String { case minmax, percentile, entropy, mse }
     struct Range { var low: Float = .infinity; var high: Float = -.infinity }
+    /// Running per-channel statistics along `axis` (negative counts from the end).
+    struct Channels {
+        let axis: Int
+        var low: [Float] = []
+        var high: [Float] = []
+        var sum: [Double] = []
+        var count = 0
+        var mean: [Float] { sum.map { count > 0 ? Float($0 / Double(count)) : 0 } }
+        var absMax: [Float] { zip(low, high).map { max(abs($0), abs($1)) } }
+    }
 
     let method: Method
     let percentile: Float
     private(set) var ranges: [ObjectIdentifier: Range] = [:]
     private var histograms: [ObjectIdentifier: [Double]] = [:]
+    private(set) var channels: [ObjectIdentifier: Channels] = [:]
     static let bins = 2048
+
+    /// Asks for per-channel statistics of `value` along `axis` in the next `collect`.
+    func trackChannels(of value: Value, axis: Int) {
+        if channels[ObjectIdentifier(value)] == nil { channels[ObjectIdentifier(value)] = Channels(axis: axis) }
+    }
 
     init(method: Method, percentile: Float) {
         self.method = method
@@ -21,25 +39,89 @@ final class ActivationStatistics {
     }
 
     /// Runs `samples` through `session`, observing the values in `watch` (graph inputs included).
-    func collect(_ session: Session, samples: [[String: RuntimeTensor]], watch: [Value], progress: (Int, Int) -> Void) throws {
-        let ids = Set(watch.map(ObjectIdentifier.init))
-        let inputs = watch.filter { $0.isGraphInput }
+    /// Up to `batch` samples run as one batch when every graph input has a symbolic first axis
+    /// and the samples agree in shape: fewer, larger GEMMs. Statistics are order-free (min, max,
+    /// sums, histograms), so batching changes nothing but speed, as long as the model treats
+    /// batch rows independently; a batched run that fails (a Reshape that fixed the batch)
+    /// falls back to one sample per run from scratch.
+    func collect(
+        _ session: Session, samples: CalibrationData, watch: [Value], graphInputs: [Value] = [], batch: Int = 1,
+        progress: (Int, Int) -> Void
+    ) throws {
+        let ids = Set(watch.map(ObjectIdentifier.init)).union(channels.keys)
+        let inputs =
+            watch.filter { $0.isGraphInput }
+            + graphInputs.filter { channels[ObjectIdentifier($0)] != nil && !ids.contains(ObjectIdentifier($0)) }
         let passes = method == .minmax ? 1 : 2
-        for pass in 0..<passes {
-            for (i, feeds) in samples.enumerated() {
-                for v in inputs { if let t = feeds[v.name] { observe(v, t, histogram: pass == 1) } }
-                _ = try session.run(feeds) { value, tensor in
-                    if ids.contains(ObjectIdentifier(value)) { self.observe(value, tensor, histogram: pass == 1) }
+        var chunk = Self.hasSymbolicBatch(graphInputs) ? max(1, batch) : 1
+        var pass = 0
+        while pass < passes {
+            var done = 0
+            do {
+                for start in stride(from: 0, to: samples.count, by: chunk) {
+                    let group = try (start..<min(samples.count, start + chunk)).map { try samples.sample($0) }
+                    // Samples that disagree in shape run one by one.
+                    let runs = group.count > 1 && Self.agree(group) ? [try Self.stack(group)] : group
+                    for feeds in runs {
+                        for v in inputs { if let t = feeds[v.name] { observe(v, t, histogram: pass == 1) } }
+                        _ = try session.run(feeds) { value, tensor in
+                            if ids.contains(ObjectIdentifier(value)) { self.observe(value, tensor, histogram: pass == 1) }
+                        }
+                    }
+                    done += group.count
+                    progress(pass * samples.count + done, passes * samples.count)
                 }
-                progress(pass * samples.count + i + 1, passes * samples.count)
+            } catch  where chunk > 1 && pass == 0 {
+                // The model does not take stacked samples: start over one sample at a time.
+                chunk = 1
+                ranges = [:]
+                for (id, c) in channels { channels[id] = Channels(axis: c.axis) }
+                continue
             }
+            pass += 1
         }
+    }
+
+    /// Whether every graph input has a symbolic (or unknown) first dimension.
+    static func hasSymbolicBatch(_ graphInputs: [Value]) -> Bool {
+        let data = graphInputs.filter { $0.initializer == nil }
+        guard !data.isEmpty else { return false }
+        return data.allSatisfy { v in
+            guard let d0 = v.knownType?.shape?.dimensions.first else { return false }
+            return d0.value == nil
+        }
+    }
+
+    /// Whether the samples have the same inputs with the same shapes.
+    static func agree(_ group: [[String: RuntimeTensor]]) -> Bool {
+        guard let first = group.first else { return false }
+        guard first.values.allSatisfy({ $0.rank > 0 && $0.strings == nil }) else { return false }
+        return group.allSatisfy { s in s.count == first.count && s.allSatisfy { first[$0.key]?.shape == $0.value.shape } }
+    }
+
+    /// Concatenates samples along axis 0.
+    static func stack(_ group: [[String: RuntimeTensor]]) throws -> [String: RuntimeTensor] {
+        var feeds: [String: RuntimeTensor] = [:]
+        for (name, t) in group[0] {
+            precondition(t.rank > 0 && t.strings == nil, "stack only samples that `agree`")
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(t.byteCount * group.count)
+            for s in group {
+                guard let u = s[name] else { continue }
+                bytes += UnsafeRawBufferPointer(start: u.raw, count: u.byteCount)
+            }
+            var dims = t.shape.map { Int64($0) }
+            dims[0] *= Int64(group.count)
+            feeds[name] = try RuntimeTensor(Tensor(dataType: t.dataType, dims: dims, storage: .bytes(TensorBuffer(bytes))))
+        }
+        return feeds
     }
 
     private func observe(_ value: Value, _ tensor: RuntimeTensor, histogram: Bool) {
         guard tensor.dataType == .float else { return }
         let id = ObjectIdentifier(value)
         let data = tensor.floats
+        if !histogram, channels[id] != nil { observeChannels(id, tensor) }
         if !histogram {
             var r = ranges[id] ?? Range()
             for x in data where x.isFinite {
@@ -56,6 +138,45 @@ final class ActivationStatistics {
         let scale = Float(Self.bins) / bound
         for x in data where x.isFinite { h[min(Self.bins - 1, Int(abs(x) * scale))] += 1 }
         histograms[id] = h
+    }
+
+    private func observeChannels(_ id: ObjectIdentifier, _ tensor: RuntimeTensor) {
+        guard var c = channels[id], tensor.rank > 0 else { return }
+        let axis = c.axis < 0 ? tensor.rank + c.axis : c.axis
+        guard axis >= 0 && axis < tensor.rank else { return }
+        let n = tensor.shape[axis], inner = tensor.shape[(axis + 1)...].reduce(1, *)
+        if c.low.isEmpty {
+            c.low = [Float](repeating: .infinity, count: n)
+            c.high = [Float](repeating: -.infinity, count: n)
+            c.sum = [Double](repeating: 0, count: n)
+        }
+        guard c.low.count == n, n > 0, inner > 0 else { return }
+        let data = tensor.floats
+        var partial = [Float](repeating: 0, count: n)
+        for start in stride(from: 0, to: data.count, by: n * inner) {
+            for ch in 0..<n {
+                var lo = c.low[ch], hi = c.high[ch], s: Float = 0
+                let base = start + ch * inner
+                for i in base..<(base + inner) where data[i].isFinite {
+                    let x = data[i]
+                    lo = min(lo, x)
+                    hi = max(hi, x)
+                    s += x
+                }
+                c.low[ch] = lo
+                c.high[ch] = hi
+                partial[ch] += s
+            }
+        }
+        for ch in 0..<n { c.sum[ch] += Double(partial[ch]) }
+        c.count += data.count / n
+        channels[id] = c
+    }
+
+    /// Per-channel statistics of `value`, when they were asked for and seen.
+    func channelStatistics(of value: Value) -> Channels? {
+        guard let c = channels[ObjectIdentifier(value)], !c.low.isEmpty else { return nil }
+        return c
     }
 
     /// The calibrated [low, high] of `value`.

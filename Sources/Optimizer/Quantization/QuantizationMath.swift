@@ -52,6 +52,13 @@ enum WeightQuantizer {
         return (q, scales)
     }
 
+    /// The float values `quantize` stands for: q x scale of its channel.
+    static func dequantize(_ q: [Int8], scales: [Float], shape: [Int], axis: Int?) -> [Float] {
+        guard let axis else { return q.map { Float($0) * scales[0] } }
+        let channels = shape[axis], inner = shape[(axis + 1)...].reduce(1, *)
+        return q.enumerated().map { i, v in Float(v) * scales[(i / inner) % channels] }
+    }
+
     /// Blocked quantization of a [K, N] weight along K: one scale per (block, column).
     static func blocked(_ values: [Float], k: Int, n: Int, blockSize: Int, bits: Int) -> (q: [Int8], scales: [Float]) {
         let qmax = Float((1 << (bits - 1)) - 1)

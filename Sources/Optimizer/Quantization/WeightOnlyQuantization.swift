@@ -11,16 +11,28 @@ struct WeightOnlyQuantization {
         let bits = options.string("weights") == "int4" ? 4 : 8
         let blockSize = options.int("block-size")
         let opset = Int(model.opsetVersion(for: "") ?? 1)
-        let useNBits = options.bool("matmul-nbits") || opset < 21
-        if useNBits && !options.bool("matmul-nbits") {
-            report.skip(
-                "blocked DequantizeLinear",
-                "opset \(opset) has no blocked DequantizeLinear (needs 21): emitting com.microsoft MatMulNBits instead")
+        var useNBits = options.bool("matmul-nbits")
+        // Blocked DequantizeLinear needs opset 21 (and IR 10 for int4): raise the opset when
+        // that keeps every node's meaning, else fall back to MatMulNBits, which any opset runs.
+        let hasCandidate = graph.nodes.contains { $0.opType == "MatMul" && $0.normalizedDomain.isEmpty }
+        if !useNBits && hasCandidate && (opset < 21 || model.irVersion < 10) {
+            if let obstacle = OpsetRaise.obstacle(model, to: 21) {
+                useNBits = true
+                report.skip(
+                    "blocked DequantizeLinear",
+                    "opset \(opset) has no blocked DequantizeLinear (needs 21) and cannot be raised: \(obstacle); emitting com.microsoft MatMulNBits instead"
+                )
+            } else {
+                let rewritten = OpsetRaise.raise(model, to: 21, irVersion: 10)
+                report.changed(
+                    "raised the opset \(opset) -> 21 (IR version \(model.irVersion)) for blocked DequantizeLinear"
+                        + (rewritten.isEmpty ? "" : "; rewrote \(rewritten.joined(separator: ", "))"))
+            }
         }
         var done: [ObjectIdentifier: Value] = [:]
         for node in graph.nodes where node.opType == "MatMul" && node.normalizedDomain.isEmpty {
             let label = "MatMul '\(node.name)'"
-            if selection.isExcluded(node) { report.skip(label, "excluded by the user"); continue }
+            if let reason = selection.floatReason(node) { report.skip(label, reason); continue }
             guard let w = node.inputs[1], let t = w.initializer, !w.isGraphInput, t.dataType == .float, t.dims.count == 2 else {
                 report.skip(label, "its weight is not a constant 2-D float32 initializer")
                 continue
@@ -98,24 +110,32 @@ struct DynamicQuantization {
             throw PassError.invalidOptions(
                 pass: QuantizationPass.name, reason: "dynamic quantization needs opset 11 or later (DynamicQuantizeLinear)")
         }
+        var quantized: [ObjectIdentifier: (Value, Value, Value)] = [:]
         for node in graph.nodes where node.opType == "MatMul" && node.normalizedDomain.isEmpty {
             let label = "MatMul '\(node.name)'"
-            if selection.isExcluded(node) { report.skip(label, "excluded by the user"); continue }
+            if let reason = selection.floatReason(node) { report.skip(label, reason); continue }
             guard let x = node.inputs[0], let w = node.inputs[1], let t = w.initializer, !w.isGraphInput, t.dataType == .float,
                 t.dims.count == 2
             else {
                 report.skip(label, "its weight is not a constant 2-D float32 initializer")
                 continue
             }
-            let values = try t.floatValues()
             let perChannel = options.bool("per-channel")
-            let (q, scales) = WeightQuantizer.quantize(values, shape: t.dims.map { Int($0) }, axis: perChannel ? 1 : nil, bits: 8)
-            let wq = graph.addInitializer(.int8(dims: t.dims, values: q), named: graph.freshName(w.name + "_quantized"))
-            let wzp = graph.addInitializer(
-                .int8(dims: perChannel ? [t.dims[1]] : [], values: [Int8](repeating: 0, count: scales.count)),
-                named: graph.freshName(w.name + "_zero_point"))
-            let ws = graph.addInitializer(
-                .float32(dims: perChannel ? [t.dims[1]] : [], values: scales), named: graph.freshName(w.name + "_scale"))
+            // A tied weight is quantized once; every MatMul reading it reads the same int8 tensor.
+            let (wq, wzp, ws): (Value, Value, Value)
+            if let cached = quantized[ObjectIdentifier(w)] {
+                (wq, wzp, ws) = cached
+            } else {
+                let values = try t.floatValues()
+                let (q, scales) = WeightQuantizer.quantize(values, shape: t.dims.map { Int($0) }, axis: perChannel ? 1 : nil, bits: 8)
+                wq = graph.addInitializer(.int8(dims: t.dims, values: q), named: graph.freshName(w.name + "_quantized"))
+                wzp = graph.addInitializer(
+                    .int8(dims: perChannel ? [t.dims[1]] : [], values: [Int8](repeating: 0, count: scales.count)),
+                    named: graph.freshName(w.name + "_zero_point"))
+                ws = graph.addInitializer(
+                    .float32(dims: perChannel ? [t.dims[1]] : [], values: scales), named: graph.freshName(w.name + "_scale"))
+                quantized[ObjectIdentifier(w)] = (wq, wzp, ws)
+            }
             let dql = graph.addNode(
                 opType: "DynamicQuantizeLinear", baseName: node.name + "_quant", inputs: [x], outputCount: 3, before: node)
             let mmi = graph.addNode(

@@ -1,0 +1,46 @@
+import Foundation
+import Interpreter
+import ONNXIR
+import TestSupport
+import Testing
+
+@testable import Optimizer
+
+/// Calibration reads its samples one at a time from `CalibrationData` and stacks them into
+/// batches only as a speed-up: the calibrated parameters are the same whatever the batch size,
+/// and each sample is loaded once per statistics pass, never kept.
+@Suite struct CalibrationStreamingTests {
+    final class Counter: @unchecked Sendable { var loads = 0 }
+
+    static func data(_ counter: Counter, count: Int) -> CalibrationData {
+        let samples = QuantizationTests.samples(count, seed: 21)
+        return CalibrationData(count: count) { i in
+            counter.loads += 1
+            return samples[i]
+        }
+    }
+
+    /// Scales of every activation QuantizeLinear, in graph order.
+    static func activationScales(_ model: Model) throws -> [Float] {
+        try model.graph.nodes.filter { $0.opType == "QuantizeLinear" }.flatMap { try #require($0.inputs[1]?.initializer).floatValues() }
+    }
+
+    @Test(arguments: [("minmax", 1), ("percentile", 2)])
+    func samplesAreLoadedOncePerPass(method: String, passes: Int) throws {
+        let counter = Counter()
+        let model = QuantizationTests.model()
+        try PassManager(pipeline: "quantize{calibration=\(method)}", options: .init(calibration: Self.data(counter, count: 10))).run(
+            on: model)
+        #expect(counter.loads == 10 * passes)
+    }
+
+    @Test func batchingDoesNotChangeTheCalibratedParameters() throws {
+        let one = QuantizationTests.model(), batched = QuantizationTests.model()
+        try PassManager(pipeline: "quantize{calibration-batch=1}", options: .init(calibration: Self.data(Counter(), count: 10))).run(
+            on: one)
+        try PassManager(pipeline: "quantize{calibration-batch=4}", options: .init(calibration: Self.data(Counter(), count: 10))).run(
+            on: batched)
+        let a = try Self.activationScales(one), b = try Self.activationScales(batched)
+        #expect(!a.isEmpty && a == b)
+    }
+}
