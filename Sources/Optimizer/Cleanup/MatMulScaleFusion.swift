@@ -52,22 +52,12 @@ struct FoldOutputScaleIntoMatMul: RewritePattern {
             if let problem = context.bypassProblem(replacing: node.firstOutput!, with: mid) {
                 return .skipped(candidate: label(node), reason: problem)
             }
-            var bound = Bindings("folded \(label(node)) into the weight of \(label(matmul))")
-            bound.nodes["mul"] = node
-            bound.nodes["matmul"] = matmul
-            bound.values["mid"] = mid
-            bound.tensors["weight"] = w.scaled(columns: perN)
-            return .matched(bound)
+            return .matched(MulIntoWeight.bindings(mul: node, matmul: matmul, kept: mid, weight: w.scaled(columns: perN)))
         }
         return .notApplicable
     }
 
-    func rewrite(_ bound: Bindings, with rewriter: Rewriter) throws {
-        let matmul = bound.nodes["matmul"]!
-        rewriter.writeConstant(bound.tensors["weight"]!, into: matmul, input: 1, baseName: matmul.name + "_weight")
-        let mul = bound.nodes["mul"]!
-        rewriter.bypass(mul, output: mul.firstOutput!, with: bound.values["mid"]!)
-    }
+    func rewrite(_ bound: Bindings, with rewriter: Rewriter) throws { MulIntoWeight.apply(bound, with: rewriter) }
 }
 
 /// `MatMul(Mul(a, c), W)` -> `MatMul(a, W * c[:, None])`; see FoldOutputScaleIntoMatMul.
@@ -170,12 +160,8 @@ struct FoldScalarIntoUpstreamWeight: RewritePattern {
             if let problem = context.bypassProblem(replacing: node.firstOutput!, with: v) {
                 return .skipped(candidate: label(node), reason: problem)
             }
-            var bound = Bindings("folded \(label(node)) into the weight of \(label(target))")
-            bound.nodes["mul"] = node
-            bound.nodes["matmul"] = target
-            bound.values["mid"] = v
-            bound.tensors["weight"] = w.scaled(columns: [Float](repeating: c.values[0], count: w.n))
-            return .matched(bound)
+            let weight = w.scaled(columns: [Float](repeating: c.values[0], count: w.n))
+            return .matched(MulIntoWeight.bindings(mul: node, matmul: target, kept: v, weight: weight))
         }
         return .notApplicable
     }
@@ -192,10 +178,25 @@ struct FoldScalarIntoUpstreamWeight: RewritePattern {
         return nil
     }
 
-    func rewrite(_ bound: Bindings, with rewriter: Rewriter) throws {
+    func rewrite(_ bound: Bindings, with rewriter: Rewriter) throws { MulIntoWeight.apply(bound, with: rewriter) }
+}
+
+/// What FoldOutputScaleIntoMatMul and FoldScalarIntoUpstreamWeight share: the MatMul takes the
+/// scaled weight (clone-on-write) and the Mul's readers read its other operand.
+enum MulIntoWeight {
+    static func bindings(mul: Node, matmul: Node, kept: Value, weight: Tensor) -> Bindings {
+        var bound = Bindings("folded \(label(mul)) into the weight of \(label(matmul))")
+        bound.nodes["mul"] = mul
+        bound.nodes["matmul"] = matmul
+        bound.values["kept"] = kept
+        bound.tensors["weight"] = weight
+        return bound
+    }
+
+    static func apply(_ bound: Bindings, with rewriter: Rewriter) {
         let matmul = bound.nodes["matmul"]!
         rewriter.writeConstant(bound.tensors["weight"]!, into: matmul, input: 1, baseName: matmul.name + "_weight")
         let mul = bound.nodes["mul"]!
-        rewriter.bypass(mul, output: mul.firstOutput!, with: bound.values["mid"]!)
+        rewriter.bypass(mul, output: mul.firstOutput!, with: bound.values["kept"]!)
     }
 }
