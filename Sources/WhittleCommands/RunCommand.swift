@@ -110,6 +110,12 @@ struct RunCommand: ParsableCommand {
 
     private func write(_ outputs: [RuntimeTensor], names: [String], to folder: URL?) throws {
         guard let folder else { return }
+        // Checked before any file is written, so a refused run leaves no partial output set.
+        if let k = outputs.firstIndex(where: \.isContainer) {
+            throw CommandFailure(
+                "output '\(names[k])' is \(outputs[k].sequence != nil ? "a sequence" : "an empty optional"); "
+                    + "--output-dir writes tensors only (SequenceProto and OptionalProto files are not supported yet)")
+        }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for (k, t) in outputs.enumerated() {
             do {
@@ -120,6 +126,9 @@ struct RunCommand: ParsableCommand {
 
     private func summarize(_ outputs: [RuntimeTensor], names: [String], expected: [Tensor]) -> [OutputSummary] {
         outputs.enumerated().map { k, t in
+            if let elements = t.sequence {
+                return OutputSummary(name: names[k], dtype: "seq(\(t.dataType.name))", shape: [elements.count])
+            }
             var s = OutputSummary(name: names[k], dtype: t.dataType.name, shape: t.shape)
             if let values = try? t.floatValues(), !values.isEmpty {
                 s.min = Double(values.min()!)

@@ -98,3 +98,23 @@ def test_memory_cap_fails_before_allocating(tmp_path):
     assert not list(tmp_path.iterdir())
     assert run_whittle("run", model, "--inputs", data, "--memory-cap", "64M", check=False).returncode == 0
     assert run_whittle("bench", model, "--memory-cap", "lots", check=False).returncode == 64
+
+
+def test_sequence_outputs_are_summarized_and_refused_as_files(tmp_path):
+    from onnx import TensorProto, helper
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    seq = helper.make_tensor_sequence_value_info("s", TensorProto.FLOAT, None)
+    graph = helper.make_graph([helper.make_node("SequenceConstruct", ["x", "x"], ["s"])], "seq", [x], [seq])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = tmp_path / "seq.onnx"
+    onnx.save(model, str(path))
+    data = tmp_path / "x.pb"
+    data.write_bytes(onnx.numpy_helper.from_array(np.ones(2, np.float32), "x").SerializeToString())
+    summary = json.loads(run_whittle("run", path, "--input", f"x={data}", "--json").stdout)
+    assert summary[0]["outputs"][0]["dtype"] == "seq(float32)" and summary[0]["outputs"][0]["shape"] == [2]
+    out = tmp_path / "out"
+    result = run_whittle("run", path, "--input", f"x={data}", "--output-dir", out, check=False)
+    assert result.returncode == 1 and "output 's' is a sequence" in result.stderr
+    assert not out.exists()
