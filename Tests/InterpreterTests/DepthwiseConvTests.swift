@@ -44,3 +44,31 @@ import Testing
         }
     }
 }
+
+/// At batch 1 with two threads, a dense Conv splits its output channels over the threads; the
+/// result must match one thread's (3x3 im2col and 1x1 pointwise paths, 40 channels: two uneven halves).
+@Suite struct SplitConvTests {
+    @Test(arguments: [3, 1])
+    func twoThreadsMatchOne(kernel: Int) throws {
+        let (cin, cout, h, w) = (5, 40, 7, 6)
+        var g = SeededGenerator(seed: UInt64(kernel))
+        let x = (0..<(cin * h * w)).map { _ in g.nextFloat(in: -1...1) }
+        let wt = (0..<(cout * cin * kernel * kernel)).map { _ in g.nextFloat(in: -1...1) }
+        let graph = Graph(name: "conv")
+        let xv = graph.addInput(named: "x", type: .tensor(.float, TensorShape([1, Int64(cin), Int64(h), Int64(w)])))
+        let wv = graph.addInitializer(
+            .float32(dims: [Int64(cout), Int64(cin), Int64(kernel), Int64(kernel)], values: wt), named: "w")
+        let pad = Int64(kernel / 2)
+        graph.addOutput(
+            graph.makeNode(
+                opType: "Conv", name: "conv", attributes: [Attribute(name: "pads", value: .ints([pad, pad, pad, pad]))], inputs: [xv, wv],
+                outputNames: ["y"]
+            ).outputs[0]!)
+        let model = Model(graph: graph)
+        let feeds = ["x": RuntimeTensor.float32([1, cin, h, w], x)]
+        let one = try Session(model: model, options: .init(threads: 1)).run(feeds)[0].floatValues()
+        let two = try Session(model: model, options: .init(threads: 2)).run(feeds)[0].floatValues()
+        #expect(one.count == cout * h * w)
+        #expect(zip(one, two).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($0)) })
+    }
+}
