@@ -245,14 +245,20 @@ struct ConvGeometry {
         }
     }
 
+    /// Output columns [first, last) of a 2-D window whose taps all fall inside the input:
+    /// ox * sx - px >= 0 and ox * sx - px + (kw - 1) * dx < iw.
+    var interiorColumns: (first: Int, last: Int) {
+        let (iw, kw, ow, sx, dx, px) = (input[1], kernel[1], output[1], strides[1], dilations[1], pads[1])
+        let first = min(ow, max(0, (px + sx - 1) / sx))
+        return (first, max(first, min(ow, (iw - 1 - (kw - 1) * dx + px) / sx + 1)))
+    }
+
     /// One channel of a 2-D depthwise convolution, accumulated directly. Columns whose whole
     /// window lies inside the input skip the bounds checks.
     func depthwise2D(input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, output o: UnsafeMutablePointer<Float>, bias: Float) {
         let (ih, iw, kh, kw, oh, ow) = (input[0], input[1], kernel[0], kernel[1], output[0], output[1])
         let (sy, sx, dy, dx, py, px) = (strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1])
-        // Interior columns: ox * sx - px >= 0 and ox * sx - px + (kw - 1) * dx < iw.
-        let first = min(ow, max(0, (px + sx - 1) / sx))
-        let last = max(first, min(ow, (iw - 1 - (kw - 1) * dx + px) / sx + 1))
+        let (first, last) = interiorColumns
         for oy in 0..<oh {
             let row = o + oy * ow
             for ox in 0..<ow { row[ox] = bias }

@@ -195,8 +195,7 @@ extension ConvGeometry {
     func maxPool2D(input x: UnsafePointer<Float>, output o: UnsafeMutablePointer<Float>) {
         let (ih, iw, kh, kw, oh, ow) = (input[0], input[1], kernel[0], kernel[1], output[0], output[1])
         let (sy, sx, dy, dx, py, px) = (strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1])
-        let first = min(ow, max(0, (px + sx - 1) / sx))
-        let last = max(first, min(ow, (iw - 1 - (kw - 1) * dx + px) / sx + 1))
+        let (first, last) = interiorColumns
         for oy in 0..<oh {
             let row = o + oy * ow
             for ox in 0..<ow { row[ox] = -Float.infinity }
