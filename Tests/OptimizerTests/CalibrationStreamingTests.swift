@@ -44,3 +44,23 @@ import Testing
         #expect(!a.isEmpty && a == b)
     }
 }
+
+/// The eight-lane reductions agree with the scalar rule (finite elements only) at every length.
+@Suite struct FiniteReductionTests {
+    @Test(arguments: [0, 1, 7, 8, 9, 31, 100])
+    func matchScalarLoop(count: Int) {
+        var values = seededValues(count, seed: UInt64(count), in: -5...5)
+        if count > 3 {
+            values[1] = .nan
+            values[2] = .infinity
+            values[count - 1] = -.infinity
+        }
+        let r = values.withUnsafeBufferPointer {
+            FiniteReductions.minMaxSum($0.baseAddress ?? UnsafePointer(bitPattern: 64)!, count: count)
+        }
+        let finite = values.filter(\.isFinite)
+        #expect(r.low == (finite.min() ?? .infinity))
+        #expect(r.high == (finite.max() ?? -.infinity))
+        #expect(abs(r.sum - finite.reduce(0, +)) <= 1e-4 * max(1, finite.map(abs).reduce(0, +)))
+    }
+}

@@ -124,9 +124,10 @@ final class ActivationStatistics {
         if !histogram, channels[id] != nil { observeChannels(id, tensor) }
         if !histogram {
             var r = ranges[id] ?? Range()
-            for x in data where x.isFinite {
-                r.low = min(r.low, x)
-                r.high = max(r.high, x)
+            if let base = data.baseAddress {
+                let seen = FiniteReductions.minMaxSum(base, count: data.count)
+                r.low = min(r.low, seen.low)
+                r.high = max(r.high, seen.high)
             }
             ranges[id] = r
             return
@@ -154,18 +155,21 @@ final class ActivationStatistics {
         let data = tensor.floats
         var partial = [Float](repeating: 0, count: n)
         for start in stride(from: 0, to: data.count, by: n * inner) {
-            for ch in 0..<n {
-                var lo = c.low[ch], hi = c.high[ch], s: Float = 0
-                let base = start + ch * inner
-                for i in base..<(base + inner) where data[i].isFinite {
-                    let x = data[i]
-                    lo = min(lo, x)
-                    hi = max(hi, x)
-                    s += x
+            if inner == 1 {
+                // The channel is the last axis (MatMul inputs): one element per channel and row.
+                for ch in 0..<n where data[start + ch].isFinite {
+                    let x = data[start + ch]
+                    c.low[ch] = min(c.low[ch], x)
+                    c.high[ch] = max(c.high[ch], x)
+                    partial[ch] += x
                 }
-                c.low[ch] = lo
-                c.high[ch] = hi
-                partial[ch] += s
+                continue
+            }
+            for ch in 0..<n {
+                let seen = FiniteReductions.minMaxSum(data.baseAddress! + start + ch * inner, count: inner)
+                c.low[ch] = min(c.low[ch], seen.low)
+                c.high[ch] = max(c.high[ch], seen.high)
+                partial[ch] += seen.sum
             }
         }
         for ch in 0..<n { c.sum[ch] += Double(partial[ch]) }
