@@ -44,16 +44,25 @@ final class ActivationStatistics {
     /// sums, histograms), so batching changes nothing but speed, as long as the model treats
     /// batch rows independently; a batched run that fails (a Reshape that fixed the batch)
     /// falls back to one sample per run from scratch.
+    ///
+    /// One sample per run (the default) goes through `collectPartitioned` with one session per
+    /// worker thread; `sessions` holds at least one.
     func collect(
-        _ session: Session, samples: CalibrationData, watch: [Value], graphInputs: [Value] = [], batch: Int = 1,
+        _ sessions: [Session], samples: CalibrationData, watch: [Value], graphInputs: [Value] = [], batch: Int = 1,
         progress: (Int, Int) -> Void
     ) throws {
+        precondition(!sessions.isEmpty, "calibration needs a session")
+        let session = sessions[0]
         let ids = Set(watch.map(ObjectIdentifier.init)).union(channels.keys)
         let inputs =
             watch.filter { $0.isGraphInput }
             + graphInputs.filter { channels[ObjectIdentifier($0)] != nil && !ids.contains(ObjectIdentifier($0)) }
         let passes = method == .minmax ? 1 : 2
         var chunk = Self.hasSymbolicBatch(graphInputs) ? max(1, batch) : 1
+        if chunk == 1 {
+            try collectPartitioned(sessions, samples: samples, ids: ids, inputs: inputs, passes: passes, progress: progress)
+            return
+        }
         var pass = 0
         while pass < passes {
             var done = 0
@@ -117,7 +126,69 @@ final class ActivationStatistics {
         return feeds
     }
 
-    private func observe(_ value: Value, _ tensor: RuntimeTensor, histogram: Bool) {
+    /// Samples are dealt to `partitions` accumulators (sample i to i % partitions), each filled
+    /// in sample order by one worker at a time, then merged in partition order. Min, max and
+    /// histogram counts do not depend on order; channel sums do, so the fixed partition count
+    /// (not the machine's core count) makes the result the same on every machine, run after run.
+    static let partitions = 4
+
+    private func collectPartitioned(
+        _ sessions: [Session], samples: CalibrationData, ids: Set<ObjectIdentifier>, inputs: [Value], passes: Int,
+        progress: (Int, Int) -> Void
+    ) throws {
+        let workers = min(sessions.count, Self.partitions)
+        var done = 0
+        for pass in 0..<passes {
+            let parts = (0..<Self.partitions).map { _ in emptyCopy(keepingRanges: pass == 1) }
+            try withoutActuallyEscaping(progress) { progress in
+                let run = PartitionedRun(
+                    sessions: sessions, samples: samples, parts: parts, ids: ids, inputs: inputs, histogram: pass == 1,
+                    total: passes * samples.count, done: done, progress: progress)
+                DispatchQueue.concurrentPerform(iterations: workers) { w in run.work(worker: w, workers: workers) }
+                if let failure = run.failure { throw failure }
+                done = run.done
+            }
+            for part in parts { merge(part) }
+        }
+    }
+
+    /// A fresh accumulator asking for the same per-channel statistics (and, for the histogram
+    /// pass, holding the ranges that bound the histograms).
+    private func emptyCopy(keepingRanges: Bool) -> ActivationStatistics {
+        let copy = ActivationStatistics(method: method, percentile: percentile)
+        for (id, c) in channels { copy.channels[id] = Channels(axis: c.axis) }
+        if keepingRanges { copy.ranges = ranges }
+        return copy
+    }
+
+    /// Adds `other`'s statistics to these.
+    private func merge(_ other: ActivationStatistics) {
+        for (id, r) in other.ranges {
+            var mine = ranges[id] ?? Range()
+            mine.low = min(mine.low, r.low)
+            mine.high = max(mine.high, r.high)
+            ranges[id] = mine
+        }
+        for (id, h) in other.histograms {
+            histograms[id] = zip(histograms[id] ?? [Double](repeating: 0, count: Self.bins), h).map { $0 + $1 }
+        }
+        for (id, c) in other.channels where !c.low.isEmpty {
+            guard var mine = channels[id] else { continue }
+            if mine.low.isEmpty {
+                mine = c
+            } else if mine.low.count == c.low.count {
+                for k in 0..<c.low.count {
+                    mine.low[k] = min(mine.low[k], c.low[k])
+                    mine.high[k] = max(mine.high[k], c.high[k])
+                    mine.sum[k] += c.sum[k]
+                }
+                mine.count += c.count
+            }
+            channels[id] = mine
+        }
+    }
+
+    fileprivate func observe(_ value: Value, _ tensor: RuntimeTensor, histogram: Bool) {
         guard tensor.dataType == .float else { return }
         let id = ObjectIdentifier(value)
         let data = tensor.floats
@@ -239,6 +310,60 @@ final class ActivationStatistics {
                 if divergence < bestDivergence { bestDivergence = divergence; best = t }
             }
             return best
+        }
+    }
+}
+
+/// One pass of `collectPartitioned`: worker w fills partitions w, w + workers, ... in turn, each
+/// with its own session; nothing but the locked counter and failure is shared between workers.
+private final class PartitionedRun: @unchecked Sendable {
+    let sessions: [Session]
+    let samples: CalibrationData
+    let parts: [ActivationStatistics]
+    let ids: Set<ObjectIdentifier>
+    let inputs: [Value]
+    let histogram: Bool
+    let total: Int
+    let progress: (Int, Int) -> Void
+    private let lock = NSLock()
+    private(set) var done: Int
+    private(set) var failure: Error?
+
+    init(
+        sessions: [Session], samples: CalibrationData, parts: [ActivationStatistics], ids: Set<ObjectIdentifier>, inputs: [Value],
+        histogram: Bool, total: Int, done: Int, progress: @escaping (Int, Int) -> Void
+    ) {
+        self.sessions = sessions
+        self.samples = samples
+        self.parts = parts
+        self.ids = ids
+        self.inputs = inputs
+        self.histogram = histogram
+        self.total = total
+        self.done = done
+        self.progress = progress
+    }
+
+    func work(worker w: Int, workers: Int) {
+        do {
+            for p in stride(from: w, to: parts.count, by: workers) {
+                let part = parts[p]
+                for i in stride(from: p, to: samples.count, by: parts.count) {
+                    let feeds = try samples.sample(i)
+                    for v in inputs { if let t = feeds[v.name] { part.observe(v, t, histogram: histogram) } }
+                    _ = try sessions[w].run(feeds) { value, tensor in
+                        if self.ids.contains(ObjectIdentifier(value)) { part.observe(value, tensor, histogram: self.histogram) }
+                    }
+                    lock.lock()
+                    done += 1
+                    progress(done, total)
+                    lock.unlock()
+                }
+            }
+        } catch {
+            lock.lock()
+            if failure == nil { failure = error }
+            lock.unlock()
         }
     }
 }

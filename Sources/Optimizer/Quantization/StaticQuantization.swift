@@ -102,9 +102,13 @@ struct StaticQuantization {
         }
 
         // 2. Calibrate on the float model, streaming statistics.
-        let session = try Session(model: model, options: .init(threads: ProcessInfo.processInfo.activeProcessorCount))
+        // One single-threaded session per core, each running its own samples (OpenBLAS's threads
+        // gain little at batch 1); one core keeps one session.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let workers = max(1, min(cores, ActivationStatistics.partitions, samples.count))
+        let sessions = try (0..<workers).map { _ in try Session(model: model, options: .init(threads: workers == 1 ? cores : 1)) }
         try stats.collect(
-            session, samples: samples, watch: calibrated, graphInputs: graph.inputs, batch: options.int("calibration-batch")
+            sessions, samples: samples, watch: calibrated, graphInputs: graph.inputs, batch: options.int("calibration-batch")
         ) { done, total in
             if done == total || done % max(1, total / 10) == 0 { log("calibration \(done)/\(total)") }
         }
