@@ -10,12 +10,26 @@ import Testing
 /// batches only as a speed-up: the calibrated parameters are the same whatever the batch size,
 /// and each sample is loaded once per statistics pass, never kept.
 @Suite struct CalibrationStreamingTests {
-    final class Counter: @unchecked Sendable { var loads = 0 }
+    /// Counts loads; calibration workers load samples concurrently.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        var loads: Int {
+            lock.lock()
+            defer { lock.unlock() }
+            return count
+        }
+        func add() {
+            lock.lock()
+            count += 1
+            lock.unlock()
+        }
+    }
 
     static func data(_ counter: Counter, count: Int) -> CalibrationData {
         let samples = QuantizationTests.samples(count, seed: 21)
         return CalibrationData(count: count) { i in
-            counter.loads += 1
+            counter.add()
             return samples[i]
         }
     }
@@ -42,6 +56,25 @@ import Testing
             on: batched)
         let a = try Self.activationScales(one), b = try Self.activationScales(batched)
         #expect(!a.isEmpty && a == b)
+    }
+
+    /// Statistics over 1, 2 or 3 worker sessions are bit for bit the same: samples go to fixed
+    /// partitions merged in order, so the core count never shows in the quantized model.
+    @Test func workerCountDoesNotChangeTheStatistics() throws {
+        let model = QuantizationTests.model()
+        let watched = model.graph.nodes.compactMap { $0.outputs.first ?? nil }
+        var results: [([Float], [Double])] = []
+        for workers in 1...3 {
+            let stats = ActivationStatistics(method: .minmax, percentile: 99.9)
+            for v in watched { stats.trackChannels(of: v, axis: 1) }
+            let sessions = try (0..<workers).map { _ in try Session(model: model) }
+            try stats.collect(sessions, samples: Self.data(Counter(), count: 11), watch: watched) { _, _ in }
+            let ranges = watched.flatMap { v in stats.range(of: v).map { [$0.0, $0.1] } ?? [] }
+            let sums = watched.flatMap { stats.channelStatistics(of: $0)?.sum ?? [] }
+            results.append((ranges, sums))
+        }
+        #expect(!results[0].0.isEmpty && !results[0].1.isEmpty)
+        #expect(results.allSatisfy { $0.0 == results[0].0 && $0.1 == results[0].1 })
     }
 }
 
