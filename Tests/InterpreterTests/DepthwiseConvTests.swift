@@ -72,3 +72,25 @@ import Testing
         #expect(zip(one, two).allSatisfy { abs($0 - $1) <= 1e-5 * max(1, abs($0)) })
     }
 }
+
+/// MatMul by a shared weight splits its rows over the threads at batch 1 (BERT's projections).
+@Suite struct SplitMatMulTests {
+    @Test func twoThreadsMatchOne() throws {
+        let (m, k, n) = (40, 6, 5)
+        var g = SeededGenerator(seed: 9)
+        let x = (0..<(m * k)).map { _ in g.nextFloat(in: -1...1) }
+        let wt = (0..<(k * n)).map { _ in g.nextFloat(in: -1...1) }
+        let graph = Graph(name: "mm")
+        let xv = graph.addInput(named: "x", type: .tensor(.float, TensorShape([1, Int64(m), Int64(k)])))
+        let wv = graph.addInitializer(.float32(dims: [Int64(k), Int64(n)], values: wt), named: "w")
+        graph.addOutput(graph.makeNode(opType: "MatMul", name: "mm", inputs: [xv, wv], outputNames: ["y"]).outputs[0]!)
+        let model = Model(graph: graph)
+        let feeds = ["x": RuntimeTensor.float32([1, m, k], x)]
+        let one = try Session(model: model, options: .init(threads: 1)).run(feeds)[0].floatValues()
+        let two = try Session(model: model, options: .init(threads: 2)).run(feeds)[0].floatValues()
+        var expected = [Float](repeating: 0, count: m * n)
+        for i in 0..<m { for j in 0..<n { for r in 0..<k { expected[i * n + j] += x[i * k + r] * wt[r * n + j] } } }
+        #expect(zip(one, two).allSatisfy { abs($0 - $1) <= 1e-5 })
+        #expect(zip(expected, two).allSatisfy { abs($0 - $1) <= 1e-5 })
+    }
+}

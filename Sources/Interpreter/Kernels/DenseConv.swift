@@ -67,7 +67,14 @@ final class DenseConvKernel: Kernel {
             return [out]
         }
         // Fewer samples than threads: split each GEMM's output channels over the threads instead.
-        let splitRows = batch < context.threads && coutPerGroup >= 32
+        let splitRows = batch < context.threads
+        func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+            if splitRows {
+                context.sgemmSplittingRows(m: m, n: n, k: k, a: a, b: b, c: c)
+            } else {
+                BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: c, ldc: n)
+            }
+        }
         context.parallelFor(batch, grain: 1) { range in
             var columns = [Float](repeating: 0, count: columnsCount)
             for n in range {
@@ -85,13 +92,11 @@ final class DenseConvKernel: Kernel {
                     let wGroup = pw + g * coutPerGroup * cinPerGroup * kernelSize
                     let oGroup = oBatch + g * coutPerGroup * outSize
                     if pointwise {
-                        Self.gemm(m: coutPerGroup, n: outSize, k: cinPerGroup, a: wGroup, b: xGroup, c: oGroup, split: splitRows, context)
+                        gemm(m: coutPerGroup, n: outSize, k: cinPerGroup, a: wGroup, b: xGroup, c: oGroup)
                     } else {
                         columns.withUnsafeMutableBufferPointer { col in
                             geometry.im2col(input: xGroup, channels: cinPerGroup, columns: col.baseAddress!)
-                            Self.gemm(
-                                m: coutPerGroup, n: outSize, k: cinPerGroup * kernelSize, a: wGroup, b: col.baseAddress!, c: oGroup,
-                                split: splitRows, context)
+                            gemm(m: coutPerGroup, n: outSize, k: cinPerGroup * kernelSize, a: wGroup, b: col.baseAddress!, c: oGroup)
                         }
                     }
                     if let pb {
@@ -105,28 +110,6 @@ final class DenseConvKernel: Kernel {
             }
         }
         return [out]
-    }
-}
-
-extension DenseConvKernel {
-    /// C[m, n] = A[m, k] B[k, n], row-major. With `split`, rows of A and C are divided over the
-    /// context's threads, each a single-threaded sgemm: at batch 1 OpenBLAS's own threading gains
-    /// little on convolution shapes (n from 49 to 12544 positions), while halving m is even work.
-    static func gemm(
-        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, split: Bool,
-        _ context: ExecutionContext
-    ) {
-        guard split else {
-            BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: c, ldc: n)
-            return
-        }
-        BLAS.withSingleThread {
-            context.parallelFor(m, grain: 16) { rows in
-                BLAS.sgemm(
-                    transA: false, transB: false, m: rows.count, n: n, k: k, alpha: 1, a: a + rows.lowerBound * k, lda: k, b: b, ldb: n,
-                    beta: 0, c: c + rows.lowerBound * n, ldc: n)
-            }
-        }
     }
 }
 

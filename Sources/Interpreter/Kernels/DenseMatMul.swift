@@ -35,9 +35,8 @@ final class DenseMatMulKernel: Kernel {
         }
         let pa = a.floats.baseAddress!, pb = b.floats.baseAddress!, po = out.floats.baseAddress!
         if bBatch.reduce(1, *) == 1 && aBatch == batchShape {
-            // B shared by every batch: one GEMM over [batch*M, K].
-            BLAS.sgemm(
-                transA: false, transB: false, m: batches * m, n: n, k: k, alpha: 1, a: pa, lda: k, b: pb, ldb: n, beta: 0, c: po, ldc: n)
+            // B shared by every batch: one GEMM over [batch*M, K], its rows split over the threads.
+            context.sgemmSplittingRows(m: batches * m, n: n, k: k, a: pa, b: pb, c: po)
             return [out]
         }
         let sa = Broadcasting.strides(of: aBatch, in: batchShape), sb = Broadcasting.strides(of: bBatch, in: batchShape)
