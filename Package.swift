@@ -35,10 +35,12 @@ let package = Package(
             linkerSettings: [
                 .linkedLibrary("onnx"), .linkedLibrary("onnx_proto"), .linkedLibrary("protobuf"),
             ]),
+        // AVX2/FMA activation loops picked at run time (the Swift code targets baseline x86-64).
+        .target(name: "CVectorMath", path: "Sources/CVectorMath"),
         .target(name: "ONNXIR"),
         .target(name: "ONNXSerialization", dependencies: ["ONNXIR", "CONNXProto"]),
         .target(
-            name: "Interpreter", dependencies: ["ONNXIR", "COpenBLAS"],
+            name: "Interpreter", dependencies: ["ONNXIR", "COpenBLAS", "CVectorMath"],
             swiftSettings: [
                 // Kernels share raw buffers across threads by design; Swift 5 mode keeps that expressible.
                 .swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),

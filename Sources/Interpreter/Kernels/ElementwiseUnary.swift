@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 import ONNXIR
 
@@ -79,13 +80,19 @@ final class UnaryKernel: Kernel {
     static func applyFloat(_ op: Op, _ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ r: Range<Int>) {
         switch op {
         case .exp: VectorMath.map(src, dst, r) { VectorMath.exp($0) }
-        case .sigmoid: VectorMath.map(src, dst, r) { VectorMath.sigmoid($0) }
+        case .sigmoid:
+            if whittle_sigmoid_f32(src + r.lowerBound, dst + r.lowerBound, r.count, 1, 0) == 0 {
+                VectorMath.map(src, dst, r) { VectorMath.sigmoid($0) }
+            }
         case .tanh: VectorMath.map(src, dst, r) { VectorMath.tanh($0) }
         case .erf: VectorMath.map(src, dst, r) { VectorMath.erf($0) }
         case .geluErf: VectorMath.map(src, dst, r) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_78)) }
         case .geluTanh:
             VectorMath.map(src, dst, r) { v in 0.5 * v * (1 + VectorMath.tanh(0.797_884_56 * (v + 0.044_715 * v * v * v))) }
-        case .swish(let alpha): VectorMath.map(src, dst, r) { v in v * VectorMath.sigmoid(alpha * v) }
+        case .swish(let alpha):
+            if whittle_sigmoid_f32(src + r.lowerBound, dst + r.lowerBound, r.count, alpha, 1) == 0 {
+                VectorMath.map(src, dst, r) { v in v * VectorMath.sigmoid(alpha * v) }
+            }
         default: apply(op, src, dst, r)
         }
     }

@@ -1,0 +1,12 @@
+// Activation loops with AVX2 + FMA, chosen at run time: the Swift kernels are compiled for
+// baseline x86-64 (4-lane SSE), which halves their throughput on the CPUs inference runs on.
+#ifndef WHITTLE_VECTOR_MATH_H
+#define WHITTLE_VECTOR_MATH_H
+
+#include <stddef.h>
+
+/// dst[i] = 1 / (1 + exp(-alpha * src[i])) * (multiply ? src[i] : 1) for i < count, when the
+/// CPU has AVX2 and FMA; returns 0 (and writes nothing) otherwise, so the caller runs its own loop.
+int whittle_sigmoid_f32(const float *src, float *dst, size_t count, float alpha, int multiply);
+
+#endif
