@@ -238,3 +238,16 @@ enum CastKernels {
         KernelDescriptor("CastLike", since: 15) { try CastKernel($0, like: true) },
     ]
 }
+
+extension HalfPrecision {
+    /// Runs a float32-only kernel body on `inputs` widened to float32 and rounds its first output
+    /// back to `type` once (Conv and ConvTranspose on float16, bfloat16 and float64).
+    static func inFloat32(
+        _ inputs: [RuntimeTensor?], returning type: DataType, _ context: ExecutionContext,
+        _ body: ([RuntimeTensor?]) throws -> [RuntimeTensor?]
+    ) throws -> [RuntimeTensor?] {
+        let widened = try inputs.map { try $0.map { try convert($0, to: .float, context) } }
+        guard let y = try body(widened).first ?? nil else { throw KernelFailure("internal: no output") }
+        return [try CastKernel.convert(y, to: type, saturate: true, context)]
+    }
+}

@@ -31,9 +31,7 @@ final class ConvTransposeKernel: Kernel {
         let x = try Require.input(inputs, 0), w = try Require.input(inputs, 1, "W")
         let bias = inputs.count > 2 ? inputs[2] : nil
         if x.dataType == .float16 || x.dataType == .bfloat16 || x.dataType == .double {
-            let widened = try [x, w, bias].map { try $0.map { try HalfPrecision.convert($0, to: .float, context) } }
-            guard let y = try run(widened, context).first ?? nil else { throw KernelFailure("internal: no output") }
-            return [try CastKernel.convert(y, to: x.dataType, saturate: true, context)]
+            return try HalfPrecision.inFloat32([x, w, bias], returning: x.dataType, context) { try run($0, context) }
         }
         try Require.type(x, [.float], "X")
         try Require.type(w, [.float], "W")

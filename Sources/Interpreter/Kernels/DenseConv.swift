@@ -26,9 +26,7 @@ final class DenseConvKernel: Kernel {
         let bias = inputs.count > 2 ? inputs[2] : nil
         if x.dataType == .float16 || x.dataType == .bfloat16 || x.dataType == .double, w.dataType == x.dataType {
             // Computed in float32 (sgemm) and rounded back once.
-            let widened = try [x, w, bias].map { try $0.map { try HalfPrecision.convert($0, to: .float, context) } }
-            guard let y = try run(widened, context).first ?? nil else { throw KernelFailure("internal: no output") }
-            return [try CastKernel.convert(y, to: x.dataType, saturate: true, context)]
+            return try HalfPrecision.inFloat32([x, w, bias], returning: x.dataType, context) { try run($0, context) }
         }
         try Require.type(x, [.float], "X")
         try Require.type(w, [.float], "W")
