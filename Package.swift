@@ -62,7 +62,7 @@ let package = Package(
             name: "ConformanceTests", dependencies: ["Interpreter", "ONNXSerialization", "ONNXIR", "TestSupport"]),
         .testTarget(name: "OptimizerTests", dependencies: ["Optimizer", "Interpreter", "ONNXSerialization", "TestSupport"]),
         .testTarget(name: "ModelDiffTests", dependencies: ["ModelDiff", "TestSupport"]),
-        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXSerialization", "TestSupport"]),
+        .testTarget(name: "InterpreterTests", dependencies: ["Interpreter", "ONNXSerialization", "TestSupport", "CVectorMath"]),
         .testTarget(
             name: "WhittleCommandsTests", dependencies: ["WhittleCommands", "TestSupport"]),
     ],

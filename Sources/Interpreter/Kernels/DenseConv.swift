@@ -1,3 +1,4 @@
+import CVectorMath
 import ONNXIR
 
 /// Conv (opset 1, 11) for NCHW inputs of any spatial rank: groups (depthwise by a direct loop),
@@ -239,6 +240,8 @@ struct ConvGeometry {
     func depthwise2D(input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, output o: UnsafeMutablePointer<Float>, bias: Float) {
         let (ih, iw, kh, kw, oh, ow) = (input[0], input[1], kernel[0], kernel[1], output[0], output[1])
         let (sy, sx, dy, dx, py, px) = (strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1])
+        // The vector loop in C when the CPU has AVX2 or AVX-512; this one otherwise.
+        if whittle_depthwise2d_f32(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, o, oh, ow, bias) != 0 { return }
         let (first, last) = interiorColumns
         for oy in 0..<oh {
             let row = o + oy * ow

@@ -1,0 +1,226 @@
+#include "depthwise_conv.h"
+
+#if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
+#include <string.h>
+
+typedef float v8 __attribute__((ext_vector_type(8)));
+
+// The interior loop once per vector width: each output vector sums its taps in registers
+// (bias first, then row-major taps, the order of the scalar edges), then is stored once.
+// Stride 2 loads two vectors and keeps the even lanes; other strides gather lane by lane.
+#define DEPTHWISE_BODY(V, LANES, EVEN)                                                                   \
+    for (long oy = 0; oy < oh; oy++) {                                                                   \
+        float *row = out + oy * ow;                                                                      \
+        long rows[64], taps = 0;                                                                         \
+        for (long ky = 0; ky < kh; ky++) {                                                               \
+            long iy = oy * sy - py + ky * dy;                                                            \
+            if (iy >= 0 && iy < ih) rows[taps++] = ky;                                                   \
+        }                                                                                                \
+        for (long ox = 0; ox < ow; ox++) {                                                               \
+            if (ox == first) ox = vectorEnd;                                                             \
+            if (ox >= ow) break;                                                                         \
+            float acc = bias;                                                                            \
+            for (long t = 0; t < taps; t++) {                                                            \
+                long ky = rows[t];                                                                       \
+                const float *src = x + (oy * sy - py + ky * dy) * iw;                                    \
+                for (long kx = 0; kx < kw; kx++) {                                                       \
+                    long ix = ox * sx - px + kx * dx;                                                    \
+                    if (ix >= 0 && ix < iw) acc += src[ix] * w[ky * kw + kx];                            \
+                }                                                                                        \
+            }                                                                                            \
+            row[ox] = acc;                                                                               \
+        }                                                                                                \
+        for (long ox = first; ox + LANES <= vectorEnd; ox += LANES) {                                    \
+            V acc = (V)bias;                                                                             \
+            for (long t = 0; t < taps; t++) {                                                            \
+                long ky = rows[t];                                                                       \
+                const float *src = x + (oy * sy - py + ky * dy) * iw + ox * sx - px;                     \
+                for (long kx = 0; kx < kw; kx++) {                                                       \
+                    const float *p = src + kx * dx;                                                      \
+                    V v;                                                                                 \
+                    if (sx == 1) {                                                                       \
+                        memcpy(&v, p, sizeof v);                                                         \
+                    } else if (sx == 2) {                                                                \
+                        V a, b;                                                                          \
+                        memcpy(&a, p, sizeof a);                                                         \
+                        memcpy(&b, p + LANES, sizeof b);                                                 \
+                        v = __builtin_shufflevector(a, b, EVEN);                                         \
+                    } else {                                                                             \
+                        for (int l = 0; l < LANES; l++) v[l] = p[l * sx];                                \
+                    }                                                                                    \
+                    acc = acc + v * (V)w[ky * kw + kx];                                                  \
+                }                                                                                        \
+            }                                                                                            \
+            memcpy(row + ox, &acc, sizeof acc);                                                          \
+        }                                                                                                \
+    }
+
+#define EVEN8 0, 2, 4, 6, 8, 10, 12, 14
+
+// Output columns [first, end) whose taps all fall inside the row, and, for stride 2, also the
+// one element past the last tap (the second load reads it); end is rounded down to whole vectors.
+static void interior(long iw, long kw, long sx, long dx, long px, long ow, long lanes, long *first, long *end) {
+    long f = (px + sx - 1) / sx;
+    if (f > ow) f = ow;
+    long reach = (kw - 1) * dx + (sx == 2 ? 1 : 0);
+    long last = iw - 1 - reach + px < 0 ? 0 : (iw - 1 - reach + px) / sx + 1;
+    if (last > ow) last = ow;
+    if (last < f) last = f;
+    *first = f;
+    *end = f + (last - f) / lanes * lanes;
+}
+
+// AVX-512: every output vector, edges included, through masked loads (a masked-off lane reads
+// nothing, so padding costs no branches); blocks whose taps all fall inside the row skip the masks.
+#define AVX512 __attribute__((target("avx512f")))
+
+// Lanes [lo, hi) of `count` set, for a load starting `start` elements into a row of `width`.
+AVX512 static inline __mmask16 row_mask(long start, long count, long width) {
+    long lo = start < 0 ? -start : 0, hi = width - start < count ? width - start : count;
+    if (hi <= lo) return 0;
+    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+}
+
+// How a block's taps load: stride 1 or 2, all lanes inside the row or masked; any other
+// stride gathers.
+enum { DENSE1, MASKED1, DENSE2, MASKED2, GATHER };
+#define MAX_TAPS 16
+#define ROWS 4
+
+// `rows` output rows of one 16-column block. src[j * kh + ky] points at the block's first tap in
+// input row ky of output row j (NULL when that row is padding). Each output row keeps its own
+// accumulator, so `rows` FMA chains run at once: one chain alone waits on FMA latency.
+AVX512 __attribute__((always_inline)) static inline void block_rows(
+    int mode, int rows, const float *const *src, const float *w, long kh, long kw, long dx, long sx, long iw,
+    long start, const __mmask16 *ma, const __mmask16 *mb, __m512i even, float bias, float *const *dst, __mmask16 store) {
+    __m512 acc[ROWS];
+    for (int j = 0; j < rows; j++) acc[j] = _mm512_set1_ps(bias);
+    for (long ky = 0; ky < kh; ky++) {
+        for (long kx = 0; kx < kw; kx++) {
+            __m512 weight = _mm512_set1_ps(w[ky * kw + kx]);
+            for (int j = 0; j < rows; j++) {
+                const float *p = src[j * kh + ky];
+                if (!p) continue;
+                p += kx * dx;
+                __m512 v;
+                switch (mode) {
+                case DENSE1: v = _mm512_loadu_ps(p); break;
+                case MASKED1: v = _mm512_maskz_loadu_ps(ma[kx], p); break;
+                case DENSE2: v = _mm512_permutex2var_ps(_mm512_loadu_ps(p), even, _mm512_loadu_ps(p + 16)); break;
+                case MASKED2:
+                    v = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(ma[kx], p), even, _mm512_maskz_loadu_ps(mb[kx], p + 16));
+                    break;
+                default: {
+                    // p sits `start + kx * dx` elements into its row.
+                    __m512i index = _mm512_add_epi32(
+                        _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi32((int)sx)),
+                        _mm512_set1_epi32((int)(start + kx * dx)));
+                    __mmask16 valid = _mm512_cmpge_epi32_mask(index, _mm512_setzero_si512()) &
+                                      _mm512_cmplt_epi32_mask(index, _mm512_set1_epi32((int)iw));
+                    v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, index, p - (start + kx * dx), 4);
+                }
+                }
+                acc[j] = _mm512_fmadd_ps(v, weight, acc[j]);
+            }
+        }
+    }
+    for (int j = 0; j < rows; j++) _mm512_mask_storeu_ps(dst[j], store, acc[j]);
+}
+
+#define BLOCK_ROWS(MODE)                                                                                  \
+    (rows == ROWS ? block_rows(MODE, ROWS, src, w, kh, kw, dx, sx, iw, start, ma, mb, even, bias, dst, store) \
+                  : block_rows(MODE, 1, src, w, kh, kw, dx, sx, iw, start, ma, mb, even, bias, dst, store))
+
+// Blocks of 16 output columns, outermost; the lane masks of a block's taps are the same in every
+// row, so they are computed once per block; rows go ROWS at a time.
+AVX512 static void depthwise16(
+    const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, float *out, long oh, long ow, float bias) {
+    const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+    for (long ox = 0; ox < ow; ox += 16) {
+        long count = ow - ox < 16 ? ow - ox : 16;
+        __mmask16 store = (__mmask16)((1u << count) - 1u);
+        long start = ox * sx - px;
+        __mmask16 ma[MAX_TAPS], mb[MAX_TAPS];
+        int dense = 1;
+        for (long kx = 0; kx < kw; kx++) {
+            ma[kx] = row_mask(start + kx * dx, 16, iw);
+            mb[kx] = row_mask(start + kx * dx + 16, 16, iw);
+            if (ma[kx] != 0xFFFF || (sx == 2 && mb[kx] != 0xFFFF)) dense = 0;
+        }
+        int mode = sx == 1 ? (dense ? DENSE1 : MASKED1) : sx == 2 ? (dense ? DENSE2 : MASKED2) : GATHER;
+        for (long oy = 0; oy < oh; oy += ROWS) {
+            int rows = oh - oy >= ROWS ? ROWS : 1;
+            const float *src[ROWS * MAX_TAPS];
+            float *dst[ROWS];
+            for (int j = 0; j < rows; j++) {
+                dst[j] = out + (oy + j) * ow + ox;
+                for (long ky = 0; ky < kh; ky++) {
+                    long iy = (oy + j) * sy - py + ky * dy;
+                    src[j * kh + ky] = iy >= 0 && iy < ih ? x + iy * iw + start : 0;
+                }
+            }
+            switch (mode) {
+            case DENSE1: BLOCK_ROWS(DENSE1); break;
+            case MASKED1: BLOCK_ROWS(MASKED1); break;
+            case DENSE2: BLOCK_ROWS(DENSE2); break;
+            case MASKED2: BLOCK_ROWS(MASKED2); break;
+            default: BLOCK_ROWS(GATHER);
+            }
+            if (rows == 1 && oh - oy > 1) oy -= ROWS - 1;
+        }
+    }
+}
+
+__attribute__((target("avx2,fma"))) static void depthwise8(
+    const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, float *out, long oh, long ow, float bias) {
+    long first, vectorEnd;
+    interior(iw, kw, sx, dx, px, ow, 8, &first, &vectorEnd);
+    DEPTHWISE_BODY(v8, 8, EVEN8)
+}
+
+static int best_level(void) {
+    static int level = -1;
+    if (level < 0) {
+        level = __builtin_cpu_supports("avx512f") ? 2 : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
+    }
+    return level;
+}
+
+int whittle_depthwise2d_f32_at(
+    int level, const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, float *out, long oh, long ow, float bias) {
+    if (kh > MAX_TAPS || kw > MAX_TAPS || level < 1 || level > best_level()) return 0;
+    if (level == 2) {
+        depthwise16(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias);
+    } else {
+        depthwise8(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias);
+    }
+    return 1;
+}
+
+int whittle_depthwise2d_f32(
+    const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, float *out, long oh, long ow, float bias) {
+    return whittle_depthwise2d_f32_at(best_level(), x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias);
+}
+
+#else
+
+int whittle_depthwise2d_f32_at(
+    int level, const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, float *out, long oh, long ow, float bias) {
+    (void)level; (void)x; (void)ih; (void)iw; (void)w; (void)kh; (void)kw; (void)sy; (void)sx; (void)dy; (void)dx;
+    (void)py; (void)px; (void)out; (void)oh; (void)ow; (void)bias;
+    return 0;
+}
+
+int whittle_depthwise2d_f32(
+    const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, float *out, long oh, long ow, float bias) {
+    return whittle_depthwise2d_f32_at(0, x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias);
+}
+
+#endif
