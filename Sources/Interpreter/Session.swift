@@ -23,7 +23,11 @@ public final class Session {
 
     public let model: Model
     public let options: Options
+    /// The plan for plain runs: Convs absorb the activations after them.
     let plan: ExecutionPlan
+    /// The plan for observed runs, where every node's output must exist: compiled on first use.
+    private var unfusedPlan: ExecutionPlan?
+    private let registry: KernelRegistry
     /// Peak bytes held by tensors during the last run.
     public private(set) var lastPeakBytes = 0
     /// Buffers freed by one run, reused by the next.
@@ -32,7 +36,10 @@ public final class Session {
     public init(model: Model, options: Options = Options(), registry: KernelRegistry = .standard) throws {
         self.model = model
         self.options = options
-        self.plan = try PlanCompiler(model: model, registry: registry).compile(model.graph)
+        var compiler = PlanCompiler(model: model, registry: registry)
+        compiler.fuseActivations = true
+        self.plan = try compiler.compile(model.graph)
+        self.registry = registry
         // A quarter of the cap may idle between runs: a run's peak working set for any model
         // that fits the cap comfortably.
         self.pool = StoragePool(limitBytes: options.memoryCapBytes / 4)
@@ -52,11 +59,18 @@ public final class Session {
         let inputs = try InputValidation.bind(feeds, to: model.graph)
         let accountant = MemoryAccountant(capBytes: options.memoryCapBytes)
         let context = ExecutionContext(threads: options.threads, accountant: accountant, pool: pool)
-        var executor = Executor(plan: plan, context: context)
+        var executor = Executor(plan: try observe == nil ? plan : observedPlan(), context: context)
         executor.observer = observe
         executor.profiler = profile
         let outputs = try executor.run(inputs: inputs, parent: nil)
         lastPeakBytes = accountant.peak
         return outputs
+    }
+
+    private func observedPlan() throws -> ExecutionPlan {
+        if let unfusedPlan { return unfusedPlan }
+        let compiled = try PlanCompiler(model: model, registry: registry).compile(model.graph)
+        unfusedPlan = compiled
+        return compiled
     }
 }

@@ -1,7 +1,8 @@
 """Interpreter speed and memory against onnxruntime (default session options) and
 onnx.reference.ReferenceEvaluator, in the same run: batch 1, fp32, 1 and 2 threads.
-Whittle is timed by `whittle bench --json` (median of --runs after warm-up); onnxruntime in this
-process with the same run counts; peak RSS of each in its own process (GNU time).
+Whittle is timed by `whittle bench --json` (median of --runs after warm-up) and onnxruntime in a
+child process with the same run counts, back to back for --rounds rounds; the latency ratio is the
+median of the rounds' ratios; peak RSS of each in its own process (GNU time).
 Usage (in .venv, after a release build): python Tools/bench/interpreter_speed.py [--runs 20] [MODEL ...]"""
 import argparse
 import json
@@ -52,6 +53,7 @@ def make_inputs(model, folder):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=5, help="back-to-back rounds of both tools; ratios are their median")
     parser.add_argument("--reference", action="store_true", help="also time onnx.reference on ResNet-18 (slow)")
     parser.add_argument("models", nargs="*", default=DEFAULT)
     args = parser.parse_args()
@@ -69,18 +71,27 @@ def main():
             cmd = [whittle, "bench", str(model), "--threads", str(threads), "--runs", str(args.runs), "--json"]
             for n, p in pairs:
                 cmd += ["--input", f"{n}={p}"]
-            out = subprocess.run(cmd, capture_output=True, text=True)
-            if out.returncode != 0:
-                print(f"{name}: whittle failed: {out.stderr.strip()}", file=sys.stderr)
-                break
-            w = json.loads(out.stdout)
-            _, w_rss = run_measured(cmd)
             ort_cmd = [sys.executable, "-c", ORT_SCRIPT, str(model), str(threads), str(args.runs)] + [str(x) for pair in pairs for x in pair]
-            ort_ms = float(subprocess.run(ort_cmd, capture_output=True, text=True, check=True).stdout)
+            # This machine's speed drifts over seconds (a shared VM), so each round times both
+            # tools back to back and the ratio is the median of the rounds' ratios.
+            w_times, o_times = [], []
+            for _ in range(args.rounds):
+                out = subprocess.run(cmd, capture_output=True, text=True)
+                if out.returncode != 0:
+                    raise SystemExit(f"{name}: whittle failed: {out.stderr.strip()}")
+                w_times.append(json.loads(out.stdout)["medianMs"])
+                o_times.append(float(subprocess.run(ort_cmd, capture_output=True, text=True, check=True).stdout))
+            ratios = sorted(w / o for w, o in zip(w_times, o_times))
+            w_ms, ort_ms, ratio = statistics.median(w_times), statistics.median(o_times), statistics.median(ratios)
+            _, w_rss = run_measured(cmd)
             _, o_rss = run_measured(ort_cmd)
-            results[f"{name}/{threads}"] = {"whittleMs": w["medianMs"], "ortMs": ort_ms, "whittleRSS": w_rss, "ortRSS": o_rss}
-            rows.append([name, threads, f"{w['medianMs']:.2f}", f"{ort_ms:.2f}", f"{w['medianMs'] / ort_ms:.2f}x", f"{w_rss / 2**20:.0f}", f"{o_rss / 2**20:.0f}", f"{w_rss / o_rss:.2f}x"])
-    print(table(["model", "threads", "whittle ms", "onnxruntime ms", "latency ratio", "whittle RSS MiB", "ORT RSS MiB", "RSS ratio"], rows))
+            results[f"{name}/{threads}"] = {
+                "whittleMs": w_ms, "ortMs": ort_ms, "ratio": ratio, "ratioRange": [ratios[0], ratios[-1]],
+                "whittleRSS": w_rss, "ortRSS": o_rss}
+            rows.append([
+                name, threads, f"{w_ms:.2f}", f"{ort_ms:.2f}", f"{ratio:.2f}x", f"{ratios[0]:.2f}-{ratios[-1]:.2f}x",
+                f"{w_rss / 2**20:.0f}", f"{o_rss / 2**20:.0f}", f"{w_rss / o_rss:.2f}x"])
+    print(table(["model", "threads", "whittle ms", "onnxruntime ms", "latency ratio", "ratio range", "whittle RSS MiB", "ORT RSS MiB", "RSS ratio"], rows))
     if args.reference:
         from onnx.reference import ReferenceEvaluator
         model = ROOT / "bench-work/zoo/resnet18.onnx"

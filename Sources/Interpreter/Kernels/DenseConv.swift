@@ -3,7 +3,7 @@ import ONNXIR
 
 /// Conv (opset 1, 11) for NCHW inputs of any spatial rank: groups (depthwise by a direct loop),
 /// strides, dilations, pads, auto_pad; dense groups through im2col + sgemm (1x1 stride-1 convs
-/// skip im2col). Batches run in parallel when threads allow.
+/// skip im2col; see ConvLowering). Batches run in parallel when threads allow.
 final class DenseConvKernel: Kernel {
     let group: Int
     let attributeKernel: [Int]?
@@ -11,6 +11,8 @@ final class DenseConvKernel: Kernel {
     let dilations: [Int]?
     let pads: [Int]?
     let autoPad: String
+    /// Set by the planner when this Conv absorbs the activation node after it.
+    var activation: FusedActivation?
 
     init(_ ctx: KernelBuildContext) throws {
         group = try ctx.int("group", default: 1)
@@ -53,7 +55,6 @@ final class DenseConvKernel: Kernel {
         let kernelSize = geometry.kernel.reduce(1, *)
         let depthwise = group == cin && coutPerGroup == 1 && spatial == 2
         let pointwise = kernelSize == 1 && geometry.isIdentityWindow
-        let columnsCount = pointwise || depthwise ? 0 : cinPerGroup * kernelSize * outSize
         if depthwise {
             // Channels are independent: spread them over the threads (batch 1 is the common case).
             context.parallelFor(batch * cin, grain: 8) { range in
@@ -61,49 +62,31 @@ final class DenseConvKernel: Kernel {
                     let c = plane % cin
                     geometry.depthwise2D(
                         input: px + plane * inSize, weights: pw + c * kernelSize, output: po + plane * outSize, bias: pb?[c] ?? 0)
+                    activation?.apply(po + plane * outSize, 0..<outSize)
                 }
             }
             return [out]
         }
-        // Fewer samples than threads: split each GEMM's output channels over the threads instead.
-        let splitRows = batch < context.threads
-        func gemm(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
-            if splitRows {
-                context.sgemmSplittingRows(m: m, n: n, k: k, a: a, b: b, c: c)
-            } else {
-                BLAS.sgemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: c, ldc: n)
-            }
-        }
-        context.parallelFor(batch, grain: 1) { range in
-            var columns = [Float](repeating: 0, count: columnsCount)
-            for n in range {
-                let xBatch = px + n * cin * inSize
-                let oBatch = po + n * cout * outSize
-                if depthwise {
-                    for c in 0..<cin {
-                        geometry.depthwise2D(
-                            input: xBatch + c * inSize, weights: pw + c * kernelSize, output: oBatch + c * outSize, bias: pb?[c] ?? 0)
-                    }
-                    continue
-                }
-                for g in 0..<group {
-                    let xGroup = xBatch + g * cinPerGroup * inSize
-                    let wGroup = pw + g * coutPerGroup * cinPerGroup * kernelSize
-                    let oGroup = oBatch + g * coutPerGroup * outSize
-                    if pointwise {
-                        gemm(m: coutPerGroup, n: outSize, k: cinPerGroup, a: wGroup, b: xGroup, c: oGroup)
-                    } else {
-                        columns.withUnsafeMutableBufferPointer { col in
-                            geometry.im2col(input: xGroup, channels: cinPerGroup, columns: col.baseAddress!)
-                            gemm(m: coutPerGroup, n: outSize, k: cinPerGroup * kernelSize, a: wGroup, b: col.baseAddress!, c: oGroup)
-                        }
-                    }
-                    if let pb {
-                        for o in 0..<coutPerGroup {
-                            let b = pb[g * coutPerGroup + o]
-                            let row = oGroup + o * outSize
-                            for i in 0..<outSize { row[i] += b }
-                        }
+        let lowering = ConvLowering(
+            geometry: geometry, outputChannels: coutPerGroup, inputChannels: cinPerGroup, pointwise: pointwise, activation: activation)
+        // Samples spread over the threads when there are enough of them; otherwise each GEMM
+        // splits over the threads (batch 1 is the common case). One column buffer per worker,
+        // from the session's pool: it is fully overwritten, so it is never cleared.
+        let workers = batch >= context.threads ? context.threads : 1
+        let threadsPerSample = workers > 1 ? 1 : context.threads
+        let scratchCount = max(1, lowering.scratchCount(threads: threadsPerSample))
+        let scratch = try context.allocate(.float, [workers * scratchCount])
+        let ps = scratch.floats.baseAddress!
+        let samplesPerWorker = (batch + workers - 1) / workers
+        context.parallelFor(workers, grain: 1) { range in
+            for worker in range {
+                let columns = ps + worker * scratchCount
+                for n in (worker * samplesPerWorker)..<min(batch, (worker + 1) * samplesPerWorker) {
+                    for g in 0..<group {
+                        lowering.run(
+                            x: px + (n * cin + g * cinPerGroup) * inSize, w: pw + g * coutPerGroup * lowering.k,
+                            bias: pb.map { $0 + g * coutPerGroup }, out: po + (n * cout + g * coutPerGroup) * outSize, scratch: columns,
+                            threads: threadsPerSample, context: context)
                     }
                 }
             }

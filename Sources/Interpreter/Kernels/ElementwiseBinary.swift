@@ -70,6 +70,10 @@ final class BinaryKernel: Kernel {
             Self.map(a, b, out, UInt8.self, UInt8.self, f)
             return out
         }
+        if a.dataType == .float, let arithmetic = FloatArithmetic.op(op) {
+            FloatArithmetic.run(arithmetic, a, b, out, context)
+            return out
+        }
         switch a.dataType {
         case .float: try dispatch(a, b, out, Float.self, float: true)
         case .double: try dispatch(a, b, out, Double.self, float: true)

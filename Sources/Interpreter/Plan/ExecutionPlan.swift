@@ -52,6 +52,9 @@ struct PlanCompiler {
     let registry: KernelRegistry
     /// Opset imports that take precedence (a function body's own imports).
     var opsetOverrides: [OperatorSetID] = []
+    /// Whether Convs absorb the activation after them (see ActivationFusion). Off when a caller
+    /// observes intermediate values, which fusion would never produce.
+    var fuseActivations = false
 
     func opset(for domain: String) -> Int {
         if let o = opsetOverrides.first(where: { ($0.domain == "ai.onnx" ? "" : $0.domain) == domain }) { return Int(o.version) }
@@ -80,7 +83,9 @@ struct PlanCompiler {
         }
         var captured: [(slot: Int, value: Value)] = []
         var steps: [(node: Node, kernel: any Kernel, inputs: [Int?], outputs: [Int?])] = []
-        for node in graph.nodes {
+        let fused = fuseActivations ? try ActivationFusion(compiler: self).pairs(in: graph) : [:]
+        let absorbed = Set(fused.values.flatMap { $0.absorbed.map(ObjectIdentifier.init) })
+        for node in graph.nodes where !absorbed.contains(ObjectIdentifier(node)) {
             let inputs = node.inputs.map { input -> Int? in
                 guard let input else { return nil }
                 if slotIndex[ObjectIdentifier(input)] == nil && input.graph !== graph {
@@ -96,6 +101,11 @@ struct PlanCompiler {
                 }
             }
             let kernel = try makeKernel(for: node)
+            if let pair = fused[ObjectIdentifier(node)], let conv = kernel as? DenseConvKernel {
+                conv.activation = pair.activation
+                steps.append((node, kernel, inputs, [slot(pair.output)]))
+                continue
+            }
             steps.append((node, kernel, inputs, node.outputs.map { $0.map(slot) }))
         }
         let outputSlots = graph.outputs.map { v -> Int in

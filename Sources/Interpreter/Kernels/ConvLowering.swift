@@ -1,0 +1,143 @@
+/// One group of one sample of a dense Conv as a GEMM: Y[m, positions] = W[m, k] * X'[k, positions]
+/// (+ bias), where X' is the column matrix (im2col), or X itself for 1x1 stride-1 windows.
+///
+/// With several threads the work splits along the dimension that duplicates less packing:
+/// OpenBLAS packs all of the other operand in each call, so output positions split when the
+/// weights (m x k) are the smaller operand, and each thread then builds and multiplies just its
+/// own columns; otherwise output channels split and the column matrix is built once, its
+/// channels spread over the threads.
+struct ConvLowering {
+    let geometry: ConvGeometry
+    /// Output channels, input channels of the group, and the GEMM's inner size.
+    let m: Int
+    let channels: Int
+    let k: Int
+    let positions: Int
+    let pointwise: Bool
+    /// Applied after the bias, on each block while it is in cache.
+    let activation: FusedActivation?
+
+    init(geometry: ConvGeometry, outputChannels: Int, inputChannels: Int, pointwise: Bool, activation: FusedActivation? = nil) {
+        self.geometry = geometry
+        self.m = outputChannels
+        self.channels = inputChannels
+        self.k = inputChannels * geometry.kernel.reduce(1, *)
+        self.positions = geometry.output.reduce(1, *)
+        self.pointwise = pointwise
+        self.activation = activation
+    }
+
+    /// How output positions are cut: `chunks` column blocks of `step` positions, dealt to
+    /// `workers` threads in turn. Blocks keep each thread's column matrix within L2 (it is written
+    /// by im2col, then read back by the GEMM's packing), and are cut no narrower than four times
+    /// the channel count, since each block's GEMM packs the weights again.
+    struct ColumnSplit {
+        let chunks: Int
+        let step: Int
+        let workers: Int
+    }
+
+    static let columnBlockFloats = 192 * 1024
+
+    func columnSplit(threads: Int) -> ColumnSplit? {
+        guard geometry.input.count == 2 || pointwise, m < positions else { return nil }
+        let perThread = threads > 1 && positions >= 64 * threads ? (positions + threads - 1) / threads : positions
+        let cached = pointwise ? perThread : max(4 * m, Self.columnBlockFloats / max(1, k))
+        let step = (min(perThread, cached) + 15) / 16 * 16
+        let chunks = (positions + step - 1) / step
+        guard chunks > 1 else { return nil }
+        return ColumnSplit(chunks: chunks, step: step, workers: min(threads, chunks))
+    }
+
+    /// Floats of column scratch one call with `threads` needs.
+    func scratchCount(threads: Int) -> Int {
+        if pointwise { return 0 }
+        guard let split = columnSplit(threads: threads) else { return k * positions }
+        return split.workers * k * split.step
+    }
+
+    func run(
+        x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
+        scratch: UnsafeMutablePointer<Float>, threads: Int, context: ExecutionContext
+    ) {
+        if let split = columnSplit(threads: threads) {
+            let blocks = { (worker: Int) in
+                for chunk in stride(from: worker, to: split.chunks, by: split.workers) {
+                    let first = chunk * split.step, last = min(positions, first + split.step)
+                    columnsRange(first, last, x: x, w: w, bias: bias, out: out, scratch: scratch + worker * k * split.step)
+                }
+            }
+            if split.workers == 1 { return blocks(0) }
+            BLAS.withSingleThread {
+                context.parallelFor(split.workers, grain: 1) { range in range.forEach(blocks) }
+            }
+            return
+        }
+        let b: UnsafePointer<Float>
+        if pointwise {
+            b = x
+        } else {
+            buildColumns(x: x, scratch: scratch, threads: threads, context: context)
+            b = UnsafePointer(scratch)
+        }
+        if threads > 1 {
+            context.sgemmSplittingRows(m: m, n: positions, k: k, a: w, b: b, c: out)
+        } else {
+            BLAS.sgemm(
+                transA: false, transB: false, m: m, n: positions, k: k, alpha: 1, a: w, lda: k, b: b, ldb: positions, beta: 0, c: out,
+                ldc: positions)
+        }
+        if bias != nil || activation != nil {
+            context.parallelFor(m, grain: max(1, 65536 / max(1, positions))) { rows in
+                finish(out: out, rows: rows, bias: bias, first: 0, last: positions)
+            }
+        }
+    }
+
+    /// Output positions [first, last): their columns, GEMM and bias, on this thread.
+    private func columnsRange(
+        _ first: Int, _ last: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
+    ) {
+        let width = last - first
+        if pointwise {
+            BLAS.sgemm(
+                transA: false, transB: false, m: m, n: width, k: k, alpha: 1, a: w, lda: k, b: x + first, ldb: positions, beta: 0,
+                c: out + first, ldc: positions)
+        } else {
+            geometry.im2col2D(input: x, channels: channels, columns: scratch, first: first, last: last)
+            BLAS.sgemm(
+                transA: false, transB: false, m: m, n: width, k: k, alpha: 1, a: w, lda: k, b: scratch, ldb: width, beta: 0,
+                c: out + first, ldc: positions)
+        }
+        finish(out: out, rows: 0..<m, bias: bias, first: first, last: last)
+    }
+
+    /// The whole column matrix, its input channels spread over the threads (2-D), or the
+    /// generic N-d loop.
+    private func buildColumns(x: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, threads: Int, context: ExecutionContext) {
+        guard geometry.input.count == 2 else {
+            geometry.im2col(input: x, channels: channels, columns: scratch)
+            return
+        }
+        let inSize = geometry.input.reduce(1, *), taps = geometry.kernel.reduce(1, *)
+        let parts = threads > 1 ? min(threads, channels) : 1
+        context.parallelFor(channels, grain: max(1, channels / parts)) { range in
+            geometry.im2col2D(
+                input: x + range.lowerBound * inSize, channels: range.count, columns: scratch + range.lowerBound * taps * positions,
+                first: 0, last: positions)
+        }
+    }
+
+    /// Bias, then the fused activation, over positions [first, last) of output rows `rows`.
+    private func finish(out: UnsafeMutablePointer<Float>, rows: Range<Int>, bias: UnsafePointer<Float>?, first: Int, last: Int) {
+        for o in rows {
+            let row = out + o * positions
+            if let bias {
+                let value = bias[o]
+                for i in first..<last { row[i] += value }
+            }
+            activation?.apply(row, first..<last)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// An activation a Conv applies to its own output while it is still in cache, instead of a
+/// separate node reading and writing the whole tensor again. Each case computes exactly what the
+/// standalone kernel computes (the same loops), so fused and unfused results are bit-identical.
+enum FusedActivation {
+    case unary(UnaryKernel.Op)
+    /// min(max(x, lo), hi), Clip's rule.
+    case clip(lo: Float, hi: Float)
+
+    /// In place over elements `range` of `p`.
+    func apply(_ p: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+        switch self {
+        case .unary(let op): UnaryKernel.applyFloat(op, p, p, range)
+        case .clip(let lo, let hi):
+            for i in range { p[i] = Swift.min(Swift.max(p[i], lo), hi) }
+        }
+    }
+
+    /// The ops a standalone node can hand over: elementwise, one input, no state.
+    static func of(_ op: UnaryKernel.Op) -> FusedActivation? {
+        switch op {
+        case .relu, .sigmoid, .tanh, .hardSwish, .leakyRelu, .hardSigmoid, .swish: .unary(op)
+        default: nil
+        }
+    }
+}

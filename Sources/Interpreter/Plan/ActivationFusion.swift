@@ -1,0 +1,77 @@
+import ONNXIR
+
+/// Finds Conv nodes whose output only feeds an activation (Relu, LeakyRelu, Clip with constant
+/// bounds, Sigmoid, Tanh, HardSigmoid, HardSwish, or x * Sigmoid(x)), so the plan runs the pair
+/// as one step: the Conv applies the activation to its output while it is in cache, and the
+/// intermediate tensor never exists. A pair is left alone when the Conv's output is a graph
+/// output, is read by anything else (including a subgraph), or its weights are not a float32
+/// initializer (16-bit Convs round between the two ops).
+struct ActivationFusion {
+    struct Pair {
+        let activation: FusedActivation
+        /// Nodes the Conv absorbs, and the value the fused step produces.
+        let absorbed: [Node]
+        let output: Value
+    }
+
+    let compiler: PlanCompiler
+
+    /// Fused pairs keyed by the Conv node.
+    func pairs(in graph: Graph) throws -> [ObjectIdentifier: Pair] {
+        var result: [ObjectIdentifier: Pair] = [:]
+        for node in graph.nodes where node.opType == "Conv" && node.normalizedDomain.isEmpty && node.outputs.count == 1 {
+            guard node.inputs.count > 1, node.inputs[1]?.initializer?.dataType == .float,
+                let out = node.outputs[0], !out.isGraphOutput
+            else { continue }
+            if let pair = try pair(after: out) { result[ObjectIdentifier(node)] = pair }
+        }
+        return result
+    }
+
+    private func pair(after value: Value) throws -> Pair? {
+        let users = value.userNodes
+        guard users.allSatisfy({ $0.normalizedDomain.isEmpty && $0.graph === value.graph }) else { return nil }
+        if users.count == 1, let user = users.first, user.inputs.first ?? nil === value, let out = user.outputs.first ?? nil,
+            user.outputs.count == 1, let activation = try activation(of: user)
+        {
+            return Pair(activation: activation, absorbed: [user], output: out)
+        }
+        // x * Sigmoid(x) (SiLU / Swish as exported): the Sigmoid feeds only the Mul.
+        if users.count == 2, let sigmoid = users.first(where: { $0.opType == "Sigmoid" }),
+            let mul = users.first(where: { $0.opType == "Mul" }), let s = sigmoid.outputs.first ?? nil,
+            s.userNodes.count == 1, s.userNodes[0] === mul, !s.isGraphOutput, mul.inputs.count == 2,
+            Set([ObjectIdentifier(mul.inputs[0]!), ObjectIdentifier(mul.inputs[1]!)]) == [ObjectIdentifier(value), ObjectIdentifier(s)],
+            let out = mul.outputs.first ?? nil
+        {
+            return Pair(activation: .unary(.swish(alpha: 1)), absorbed: [sigmoid, mul], output: out)
+        }
+        return nil
+    }
+
+    /// What `node` computes as a fused activation, or nil when it cannot be fused.
+    private func activation(of node: Node) throws -> FusedActivation? {
+        if node.opType == "Clip" { return clipBounds(node).map { .clip(lo: $0.lo, hi: $0.hi) } }
+        guard ["Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish"].contains(node.opType),
+            let unary = try compiler.makeKernel(for: node) as? UnaryKernel
+        else { return nil }
+        return FusedActivation.of(unary.op)
+    }
+
+    /// Clip's bounds when they are attributes (opset < 11) or constant float scalars.
+    private func clipBounds(_ node: Node) -> (lo: Float, hi: Float)? {
+        if compiler.opset(for: "") < 11 {
+            let lo = node.attribute("min")?.float ?? -Float.greatestFiniteMagnitude
+            let hi = node.attribute("max")?.float ?? Float.greatestFiniteMagnitude
+            return (lo, hi)
+        }
+        // An absent bound is open; one that is not a constant float scalar stops the fusion (nil).
+        func bound(_ index: Int, _ absent: Float) -> Float? {
+            guard index < node.inputs.count, let v = node.inputs[index] else { return absent }
+            let tensor = v.initializer ?? (v.producer?.opType == "Constant" ? v.producer?.attribute("value")?.tensor : nil)
+            guard let tensor, tensor.dataType == .float, let runtime = try? RuntimeTensor(tensor), runtime.count == 1 else { return nil }
+            return runtime.floats[0]
+        }
+        guard let lo = bound(1, -.infinity), let hi = bound(2, .infinity) else { return nil }
+        return (lo, hi)
+    }
+}

@@ -1,0 +1,126 @@
+import ONNXIR
+import TestSupport
+import Testing
+
+@testable import Interpreter
+
+/// A Conv absorbs the activation after it in plain runs; observed runs (calibration) use the
+/// unfused plan. Both must give bit-identical outputs, and fusion must stop where the Conv's
+/// output has another reader.
+@Suite struct ActivationFusionTests {
+    /// x -> Conv (3x3 dense or depthwise) -> activation built by `tail` -> y.
+    static func model(depthwise: Bool, _ tail: (Graph, Value) -> Value) -> Model {
+        let (c, h, w) = (4, 9, 10)
+        var g = SeededGenerator(seed: depthwise ? 3 : 4)
+        let graph = Graph(name: "fusion")
+        let x = graph.addInput(named: "x", type: .tensor(.float, TensorShape([1, Int64(c), Int64(h), Int64(w)])))
+        let weights = (0..<(c * (depthwise ? 1 : c) * 9)).map { _ in g.nextFloat(in: -1...1) }
+        let wv = graph.addInitializer(.float32(dims: [Int64(c), depthwise ? 1 : Int64(c), 3, 3], values: weights), named: "w")
+        let bv = graph.addInitializer(.float32(dims: [Int64(c)], values: [0.5, -0.5, 0.25, 0]), named: "b")
+        var attributes = [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]
+        if depthwise { attributes.append(Attribute(name: "group", value: .int(Int64(c)))) }
+        let conv = graph.makeNode(opType: "Conv", name: "conv", attributes: attributes, inputs: [x, wv, bv], outputNames: ["c"])
+        graph.addOutput(tail(graph, conv.outputs[0]!))
+        return Model(graph: graph)
+    }
+
+    static func unary(_ op: String, _ attributes: [Attribute] = []) -> (Graph, Value) -> Value {
+        { graph, c in graph.makeNode(opType: op, name: "act", attributes: attributes, inputs: [c], outputNames: ["y"]).outputs[0]! }
+    }
+
+    static func clipByConstants(_ graph: Graph, _ c: Value) -> Value {
+        let lo = graph.makeNode(
+            opType: "Constant", name: "lo", attributes: [Attribute(name: "value", value: .tensor(.float32(dims: [], values: [0])))],
+            inputs: [], outputNames: ["lo"])
+        let hi = graph.makeNode(
+            opType: "Constant", name: "hi", attributes: [Attribute(name: "value", value: .tensor(.float32(dims: [], values: [0.75])))],
+            inputs: [], outputNames: ["hi"])
+        return graph.makeNode(opType: "Clip", name: "clip", inputs: [c, lo.outputs[0], hi.outputs[0]], outputNames: ["y"]).outputs[0]!
+    }
+
+    static func swish(_ graph: Graph, _ c: Value) -> Value {
+        let s = graph.makeNode(opType: "Sigmoid", name: "sig", inputs: [c], outputNames: ["s"])
+        return graph.makeNode(opType: "Mul", name: "mul", inputs: [s.outputs[0], c], outputNames: ["y"]).outputs[0]!
+    }
+
+    static var tails: [(String, (Graph, Value) -> Value)] {
+        [
+            ("Relu", unary("Relu")), ("LeakyRelu", unary("LeakyRelu", [Attribute(name: "alpha", value: .float(0.2))])),
+            ("Sigmoid", unary("Sigmoid")), ("HardSwish", unary("HardSwish")), ("Clip", clipByConstants), ("Swish", swish),
+        ]
+    }
+
+    @Test(arguments: [false, true])
+    func fusedRunsMatchUnfusedBitForBit(depthwise: Bool) throws {
+        var g = SeededGenerator(seed: 11)
+        let feeds = ["x": RuntimeTensor.float32([1, 4, 9, 10], (0..<360).map { _ in g.nextFloat(in: -2...2) })]
+        for (name, tail) in Self.tails {
+            let session = try Session(model: Self.model(depthwise: depthwise, tail))
+            #expect(session.plan.nodeCount < session.model.graph.nodes.count, "\(name) was not fused")
+            let fused = try session.run(feeds)[0].floatValues()
+            var seen = 0
+            let unfused = try session.run(feeds, observe: { _, _ in seen += 1 })[0].floatValues()
+            #expect(seen == session.model.graph.nodes.count, "\(name): the observed run skipped nodes")
+            #expect(fused.map(\.bitPattern) == unfused.map(\.bitPattern), "\(name)")
+            #expect(fused.contains { $0 != 0 })
+        }
+    }
+
+    @Test func convOutputWithAnotherReaderIsNotFused() throws {
+        // y = Relu(c) + c: c must exist, so the Relu stays a node of its own.
+        let model = Self.model(depthwise: false) { graph, c in
+            let r = graph.makeNode(opType: "Relu", name: "relu", inputs: [c], outputNames: ["r"])
+            return graph.makeNode(opType: "Add", name: "add", inputs: [r.outputs[0], c], outputNames: ["y"]).outputs[0]!
+        }
+        let session = try Session(model: model)
+        #expect(session.plan.nodeCount == model.graph.nodes.count)
+        var g = SeededGenerator(seed: 12)
+        let x = (0..<360).map { _ in g.nextFloat(in: -2...2) }
+        let y = try session.run(["x": RuntimeTensor.float32([1, 4, 9, 10], x)])[0].floatValues()
+        let observed = try session.run(["x": RuntimeTensor.float32([1, 4, 9, 10], x)], observe: { _, _ in })[0].floatValues()
+        #expect(y.map(\.bitPattern) == observed.map(\.bitPattern))
+    }
+}
+
+/// The column-blocked Conv (blocks that keep im2col in cache, and one block per thread) matches
+/// a direct convolution with one and two threads.
+@Suite struct ColumnBlockedConvTests {
+    @Test(arguments: [1, 2])
+    func matchesDirectConvolution(threads: Int) throws {
+        let (cin, cout, h, w) = (32, 8, 32, 33)
+        var g = SeededGenerator(seed: 21)
+        let x = (0..<(cin * h * w)).map { _ in g.nextFloat(in: -1...1) }
+        let wt = (0..<(cout * cin * 9)).map { _ in g.nextFloat(in: -1...1) }
+        let lowering = ConvLowering(
+            geometry: try ConvGeometry(input: [h, w], kernel: [3, 3], strides: nil, dilations: nil, pads: [1, 1, 1, 1], autoPad: "NOTSET", spatial: 2),
+            outputChannels: cout, inputChannels: cin, pointwise: false)
+        #expect((lowering.columnSplit(threads: threads)?.chunks ?? 1) > 1)
+        let graph = Graph(name: "conv")
+        let xv = graph.addInput(named: "x", type: .tensor(.float, TensorShape([1, Int64(cin), Int64(h), Int64(w)])))
+        let wv = graph.addInitializer(.float32(dims: [Int64(cout), Int64(cin), 3, 3], values: wt), named: "w")
+        graph.addOutput(
+            graph.makeNode(
+                opType: "Conv", name: "conv", attributes: [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))], inputs: [xv, wv],
+                outputNames: ["y"]
+            ).outputs[0]!)
+        let y = try Session(model: Model(graph: graph), options: .init(threads: threads)).run([
+            "x": RuntimeTensor.float32([1, cin, h, w], x)
+        ])[0].floatValues()
+        for o in 0..<cout {
+            for oy in 0..<h {
+                for ox in 0..<w {
+                    var sum: Float = 0
+                    for c in 0..<cin {
+                        for ky in 0..<3 {
+                            for kx in 0..<3 {
+                                let iy = oy - 1 + ky, ix = ox - 1 + kx
+                                if iy >= 0 && iy < h && ix >= 0 && ix < w { sum += x[(c * h + iy) * w + ix] * wt[((o * cin + c) * 3 + ky) * 3 + kx] }
+                            }
+                        }
+                    }
+                    #expect(abs(y[(o * h + oy) * w + ox] - sum) < 1e-4)
+                }
+            }
+        }
+    }
+}
