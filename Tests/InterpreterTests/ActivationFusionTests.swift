@@ -92,7 +92,8 @@ import Testing
         let x = (0..<(cin * h * w)).map { _ in g.nextFloat(in: -1...1) }
         let wt = (0..<(cout * cin * 9)).map { _ in g.nextFloat(in: -1...1) }
         let lowering = ConvLowering(
-            geometry: try ConvGeometry(input: [h, w], kernel: [3, 3], strides: nil, dilations: nil, pads: [1, 1, 1, 1], autoPad: "NOTSET", spatial: 2),
+            geometry: try ConvGeometry(
+                input: [h, w], kernel: [3, 3], strides: nil, dilations: nil, pads: [1, 1, 1, 1], autoPad: "NOTSET", spatial: 2),
             outputChannels: cout, inputChannels: cin, pointwise: false)
         #expect((lowering.columnSplit(threads: threads)?.chunks ?? 1) > 1)
         let graph = Graph(name: "conv")
@@ -114,7 +115,9 @@ import Testing
                         for ky in 0..<3 {
                             for kx in 0..<3 {
                                 let iy = oy - 1 + ky, ix = ox - 1 + kx
-                                if iy >= 0 && iy < h && ix >= 0 && ix < w { sum += x[(c * h + iy) * w + ix] * wt[((o * cin + c) * 3 + ky) * 3 + kx] }
+                                if iy >= 0 && iy < h && ix >= 0 && ix < w {
+                                    sum += x[(c * h + iy) * w + ix] * wt[((o * cin + c) * 3 + ky) * 3 + kx]
+                                }
                             }
                         }
                     }
