@@ -43,7 +43,8 @@ public final class Session {
         // A quarter of the cap may idle between runs: a run's peak working set for any model
         // that fits the cap comfortably.
         self.pool = StoragePool(limitBytes: options.memoryCapBytes / 4)
-        BLAS.setThreads(options.threads)
+        // Kernels split GEMMs over the threads themselves (ExecutionContext.sgemm).
+        BLAS.setThreads(1)
     }
 
     /// Graph inputs the caller must feed (initializer-backed inputs are optional).

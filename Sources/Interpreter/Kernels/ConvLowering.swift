@@ -28,8 +28,9 @@ struct ConvLowering {
     }
 
     /// How output positions are cut: `chunks` column blocks of `step` positions, dealt to
-    /// `workers` threads in turn. Blocks keep each thread's column matrix within L2 (it is written
-    /// by im2col, then read back by the GEMM's packing), and are cut no narrower than four times
+    /// `workers` threads in turn. Blocks keep each thread's column matrix and output block within
+    /// L2 (im2col writes the columns and the bias the output, then the GEMM reads both back, and
+    /// the activation runs while they are still there), and are cut no narrower than four times
     /// the channel count, since each block's GEMM packs the weights again.
     struct ColumnSplit {
         let chunks: Int
@@ -42,7 +43,8 @@ struct ConvLowering {
     func columnSplit(threads: Int) -> ColumnSplit? {
         guard geometry.input.count == 2 || pointwise, m < positions else { return nil }
         let perThread = threads > 1 && positions >= 64 * threads ? (positions + threads - 1) / threads : positions
-        let cached = pointwise ? perThread : max(4 * m, Self.columnBlockFloats / max(1, k))
+        // A block's column matrix (k rows) and output (m rows) together fit the budget.
+        let cached = max(4 * m, 128, Self.columnBlockFloats / (k + m))
         let step = (min(perThread, cached) + 15) / 16 * 16
         let chunks = (positions + step - 1) / step
         guard chunks > 1 else { return nil }
@@ -68,9 +70,7 @@ struct ConvLowering {
                 }
             }
             if split.workers == 1 { return blocks(0) }
-            BLAS.withSingleThread {
-                context.parallelFor(split.workers, grain: 1) { range in range.forEach(blocks) }
-            }
+            context.parallelFor(split.workers, grain: 1) { range in range.forEach(blocks) }
             return
         }
         let b: UnsafePointer<Float>
@@ -80,16 +80,18 @@ struct ConvLowering {
             buildColumns(x: x, scratch: scratch, threads: threads, context: context)
             b = UnsafePointer(scratch)
         }
-        if threads > 1 {
-            context.sgemmSplittingRows(m: m, n: positions, k: k, a: w, b: b, c: out)
+        if let bias { fillBias(bias, out: out, first: 0, last: positions) }
+        let gemmContext = threads > 1 ? context : nil
+        if let gemmContext {
+            gemmContext.sgemm(m: m, n: positions, k: k, a: w, lda: k, b: b, ldb: positions, beta: bias == nil ? 0 : 1, c: out, ldc: positions)
         } else {
             BLAS.sgemm(
-                transA: false, transB: false, m: m, n: positions, k: k, alpha: 1, a: w, lda: k, b: b, ldb: positions, beta: 0, c: out,
-                ldc: positions)
+                transA: false, transB: false, m: m, n: positions, k: k, alpha: 1, a: w, lda: k, b: b, ldb: positions,
+                beta: bias == nil ? 0 : 1, c: out, ldc: positions)
         }
-        if bias != nil || activation != nil {
+        if let activation {
             context.parallelFor(m, grain: max(1, 65536 / max(1, positions))) { rows in
-                finish(out: out, rows: rows, bias: bias, first: 0, last: positions)
+                for o in rows { activation.apply(out + o * positions, 0..<positions) }
             }
         }
     }
@@ -100,17 +102,19 @@ struct ConvLowering {
         out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
         let width = last - first
+        if let bias { fillBias(bias, out: out, first: first, last: last) }
+        let beta: Float = bias == nil ? 0 : 1
         if pointwise {
             BLAS.sgemm(
-                transA: false, transB: false, m: m, n: width, k: k, alpha: 1, a: w, lda: k, b: x + first, ldb: positions, beta: 0,
+                transA: false, transB: false, m: m, n: width, k: k, alpha: 1, a: w, lda: k, b: x + first, ldb: positions, beta: beta,
                 c: out + first, ldc: positions)
         } else {
             geometry.im2col2D(input: x, channels: channels, columns: scratch, first: first, last: last)
             BLAS.sgemm(
-                transA: false, transB: false, m: m, n: width, k: k, alpha: 1, a: w, lda: k, b: scratch, ldb: width, beta: 0,
+                transA: false, transB: false, m: m, n: width, k: k, alpha: 1, a: w, lda: k, b: scratch, ldb: width, beta: beta,
                 c: out + first, ldc: positions)
         }
-        finish(out: out, rows: 0..<m, bias: bias, first: first, last: last)
+        if let activation { for o in 0..<m { activation.apply(out + o * positions, first..<last) } }
     }
 
     /// The whole column matrix, its input channels spread over the threads (2-D), or the
@@ -129,15 +133,9 @@ struct ConvLowering {
         }
     }
 
-    /// Bias, then the fused activation, over positions [first, last) of output rows `rows`.
-    private func finish(out: UnsafeMutablePointer<Float>, rows: Range<Int>, bias: UnsafePointer<Float>?, first: Int, last: Int) {
-        for o in rows {
-            let row = out + o * positions
-            if let bias {
-                let value = bias[o]
-                for i in first..<last { row[i] += value }
-            }
-            activation?.apply(row, first..<last)
-        }
+    /// Output rows start as their bias over positions [first, last); the GEMM then adds into
+    /// them (beta 1), which saves the pass that would add the bias afterwards.
+    private func fillBias(_ bias: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, first: Int, last: Int) {
+        for o in 0..<m { (out + o * positions + first).update(repeating: bias[o], count: last - first) }
     }
 }

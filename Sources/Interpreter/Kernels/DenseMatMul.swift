@@ -36,10 +36,18 @@ final class DenseMatMulKernel: Kernel {
         let pa = a.floats.baseAddress!, pb = b.floats.baseAddress!, po = out.floats.baseAddress!
         if bBatch.reduce(1, *) == 1 && aBatch == batchShape {
             // B shared by every batch: one GEMM over [batch*M, K], its rows split over the threads.
-            context.sgemmSplittingRows(m: batches * m, n: n, k: k, a: pa, b: pb, c: po)
+            context.sgemm(m: batches * m, n: n, k: k, a: pa, lda: k, b: pb, ldb: n, c: po, ldc: n)
             return [out]
         }
         let sa = Broadcasting.strides(of: aBatch, in: batchShape), sb = Broadcasting.strides(of: bBatch, in: batchShape)
+        if batches < context.threads {
+            // Too few products to go round: each one splits over the threads instead.
+            for i in 0..<batches {
+                let (oa, ob) = Broadcasting.batchOffsets(i, batchShape: batchShape, sa, sb)
+                context.sgemm(m: m, n: n, k: k, a: pa + oa * m * k, lda: k, b: pb + ob * k * n, ldb: n, c: po + i * m * n, ldc: n)
+            }
+            return [out]
+        }
         context.parallelFor(batches, grain: 1) { range in
             for i in range {
                 let (oa, ob) = Broadcasting.batchOffsets(i, batchShape: batchShape, sa, sb)
@@ -118,7 +126,7 @@ final class DenseGemmKernel: Kernel {
             for i in 0..<m { for j in 0..<n { po[i * n + j] = pc[i * strides[0] + j * strides[1]] } }
             betaUsed = beta
         }
-        BLAS.sgemm(
+        context.sgemm(
             transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.floats.baseAddress!, lda: a.shape[1],
             b: b.floats.baseAddress!, ldb: b.shape[1], beta: betaUsed, c: out.floats.baseAddress!, ldc: n)
         return [out]

@@ -32,7 +32,7 @@ final class FusedMatMulKernel: Kernel {
         let sa = Broadcasting.strides(of: aBatch, in: batchShape), sb = Broadcasting.strides(of: bBatch, in: batchShape)
         for i in 0..<batches {
             let (oa, ob) = Broadcasting.batchOffsets(i, batchShape: batchShape, sa, sb)
-            BLAS.sgemm(
+            context.sgemm(
                 transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a.floats.baseAddress! + oa * m * k, lda: transA ? m : k,
                 b: b.floats.baseAddress! + ob * k * n, ldb: transB ? k : n, beta: 0, c: out.floats.baseAddress! + i * m * n, ldc: n)
         }
@@ -71,7 +71,7 @@ final class MatMulNBitsKernel: Kernel {
         let rows = a.count / k
         let out = try context.allocate(.float, Array(a.shape.dropLast()) + [n])
         weights.withUnsafeBufferPointer { w in
-            BLAS.sgemm(
+            context.sgemm(
                 transA: false, transB: true, m: rows, n: n, k: k, alpha: 1, a: a.floats.baseAddress!, lda: k, b: w.baseAddress!, ldb: k,
                 beta: 0, c: out.floats.baseAddress!, ldc: n)
         }

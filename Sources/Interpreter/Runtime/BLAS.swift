@@ -4,15 +4,6 @@ import COpenBLAS
 public enum BLAS {
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(n)) }
 
-    /// Runs `body` with OpenBLAS on one thread (callers that split the work themselves), then
-    /// restores its thread count.
-    public static func withSingleThread(_ body: () -> Void) {
-        let saved = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        body()
-        openblas_set_num_threads(saved)
-    }
-
     /// C[m,n] = alpha * op(A)[m,k] * op(B)[k,n] + beta * C, row-major with leading dimensions.
     public static func sgemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
