@@ -2,6 +2,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
+#include <math.h>
 #include <string.h>
 
 #define AVX2 __attribute__((target("avx2,fma")))
@@ -57,6 +58,99 @@ AVX2 static void sigmoid_avx2(const float *src, float *dst, size_t count, float 
     }
 }
 
+// Cephes-style odd polynomial for |x| < 1; Abramowitz and Stegun 7.1.26 beyond (the Swift
+// VectorMath.erf, with FMA).
+AVX2 static inline __m256 erf8(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+    __m256 a = _mm256_andnot_ps(sign, x), z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(7.85386135e-5f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-8.01019363e-4f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(5.18832769e-3f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-2.68538119e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.12835851e-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.76126258e-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.12837917f));
+    __m256 near = _mm256_mul_ps(x, p);
+    __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), a, one));
+    __m256 q = _mm256_set1_ps(1.061405429f);
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-1.453152027f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(1.421413741f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-0.284496736f));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.254829592f));
+    __m256 tail = _mm256_fnmadd_ps(_mm256_mul_ps(q, t), exp8(_mm256_sub_ps(_mm256_setzero_ps(), z)), one);
+    tail = _mm256_min_ps(tail, one);
+    __m256 far = _mm256_or_ps(tail, _mm256_and_ps(sign, x));
+    return _mm256_blendv_ps(far, near, _mm256_cmp_ps(a, one, _CMP_LT_OQ));
+}
+
+// Odd polynomial for |x| < 0.625, 1 - 2 / (exp(2|x|) + 1) with the sign beyond (VectorMath.tanh).
+AVX2 static inline __m256 tanh8(__m256 x) {
+    const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+    __m256 a = _mm256_andnot_ps(sign, x), z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(-5.70498872e-3f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390888e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422e-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819e-1f));
+    __m256 near = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    __m256 e = exp8(_mm256_add_ps(a, a));
+    __m256 far = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+    far = _mm256_or_ps(_mm256_andnot_ps(sign, far), _mm256_and_ps(sign, x));
+    return _mm256_blendv_ps(far, near, _mm256_cmp_ps(a, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+}
+
+// f over src into dst eight at a time; the tail through a zero-padded vector.
+#define MAP8(NAME, F)                                                                       \
+    AVX2 static void NAME(const float *src, float *dst, size_t count) {                    \
+        size_t i = 0;                                                                       \
+        for (; i + 8 <= count; i += 8) _mm256_storeu_ps(dst + i, F(_mm256_loadu_ps(src + i))); \
+        if (i < count) {                                                                    \
+            float in[8] = {0}, out[8];                                                      \
+            memcpy(in, src + i, (count - i) * sizeof(float));                               \
+            _mm256_storeu_ps(out, F(_mm256_loadu_ps(in)));                                  \
+            memcpy(dst + i, out, (count - i) * sizeof(float));                              \
+        }                                                                                   \
+    }
+
+MAP8(erf_avx2, erf8)
+MAP8(tanh_avx2, tanh8)
+
+// dst[i] = exp(src[i] - shift); returns the sum of dst.
+AVX2 static float exp_shifted_avx2(const float *src, float *dst, size_t count, float shift) {
+    __m256 s = _mm256_set1_ps(shift), acc = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(src + i), s));
+        _mm256_storeu_ps(dst + i, e);
+        acc = _mm256_add_ps(acc, e);
+    }
+    float lanes[8], sum = 0;
+    _mm256_storeu_ps(lanes, acc);
+    for (int l = 0; l < 8; l++) sum += lanes[l];
+    if (i < count) {
+        float in[8], out[8];
+        for (int l = 0; l < 8; l++) in[l] = i + l < count ? src[i + l] : shift;
+        _mm256_storeu_ps(out, exp8(_mm256_sub_ps(_mm256_loadu_ps(in), s)));
+        for (size_t l = 0; i + l < count; l++) {
+            dst[i + l] = out[l];
+            sum += out[l];
+        }
+    }
+    return sum;
+}
+
+// The largest element, NaNs skipped (max_ps returns its second operand when either is NaN).
+AVX2 static float max_avx2(const float *src, size_t count) {
+    __m256 acc = _mm256_set1_ps(-__builtin_inff());
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) acc = _mm256_max_ps(_mm256_loadu_ps(src + i), acc);
+    float lanes[8], m = -__builtin_inff();
+    _mm256_storeu_ps(lanes, acc);
+    for (int l = 0; l < 8; l++) m = lanes[l] > m ? lanes[l] : m;
+    for (; i < count; i++) m = src[i] > m ? src[i] : m;
+    return m;
+}
+
 static int has_avx2_fma(void) {
     static int known = -1;
     if (known < 0) known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -69,7 +163,54 @@ int whittle_sigmoid_f32(const float *src, float *dst, size_t count, float alpha,
     return 1;
 }
 
+int whittle_erf_f32(const float *src, float *dst, size_t count) {
+    if (!has_avx2_fma()) return 0;
+    erf_avx2(src, dst, count);
+    return 1;
+}
+
+int whittle_tanh_f32(const float *src, float *dst, size_t count) {
+    if (!has_avx2_fma()) return 0;
+    tanh_avx2(src, dst, count);
+    return 1;
+}
+
+AVX2 static void softmax_row_avx2(const float *src, float *dst, size_t count, int logarithm) {
+    float m = max_avx2(src, count);
+    float sum = exp_shifted_avx2(src, dst, count, m);
+    if (logarithm) {
+        float logSum = logf(sum);
+        for (size_t i = 0; i < count; i++) dst[i] = src[i] - m - logSum;
+        return;
+    }
+    __m256 inv = _mm256_set1_ps(1.0f / sum);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) _mm256_storeu_ps(dst + i, _mm256_mul_ps(_mm256_loadu_ps(dst + i), inv));
+    for (; i < count; i++) dst[i] *= 1.0f / sum;
+}
+
+int whittle_softmax_row_f32(const float *src, float *dst, size_t count, int logarithm) {
+    if (!has_avx2_fma() || count == 0) return 0;
+    softmax_row_avx2(src, dst, count, logarithm);
+    return 1;
+}
+
 #else
+
+int whittle_erf_f32(const float *src, float *dst, size_t count) {
+    (void)src; (void)dst; (void)count;
+    return 0;
+}
+
+int whittle_tanh_f32(const float *src, float *dst, size_t count) {
+    (void)src; (void)dst; (void)count;
+    return 0;
+}
+
+int whittle_softmax_row_f32(const float *src, float *dst, size_t count, int logarithm) {
+    (void)src; (void)dst; (void)count; (void)logarithm;
+    return 0;
+}
 
 int whittle_sigmoid_f32(const float *src, float *dst, size_t count, float alpha, int multiply) {
     (void)src; (void)dst; (void)count; (void)alpha; (void)multiply;

@@ -47,6 +47,10 @@ public final class Session {
         BLAS.setThreads(1)
     }
 
+    /// Nodes that run inside `node`'s kernel in plain runs (an activation fused into a Conv), so
+    /// a profile can attribute their time.
+    public func fusedNodes(after node: Node) -> [Node] { plan.absorbedNodes(of: node) }
+
     /// Graph inputs the caller must feed (initializer-backed inputs are optional).
     public var requiredInputs: [Value] { model.graph.inputs.filter { !$0.isInitializer } }
     public var outputNames: [String] { model.graph.outputs.map(\.name) }

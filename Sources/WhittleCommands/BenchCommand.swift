@@ -38,7 +38,8 @@ struct BenchCommand: ParsableCommand {
             Runs --warmup untimed then --runs timed inferences and prints median and p90 latency and \
             the process's peak resident memory. Inputs come from --input NAME=FILE, --inputs DIR (its \
             first sample), or seeded random data of the declared shapes (symbolic dims become 1). \
-            --profile then repeats the runs timing each kernel and lists the time per op type.
+            --profile then repeats the runs timing each kernel and lists the time per op type; \
+            activations the interpreter fuses into the Conv before them share its row ("Conv+Relu").
             """)
 
     @Argument(help: "The ONNX model to time.")
@@ -119,15 +120,17 @@ struct BenchCommand: ParsableCommand {
     }
 
     /// Kernel time per op type, averaged over `runs` profiled runs (not the timed ones: the
-    /// timers cost a little).
+    /// timers cost a little). Nodes fused into one kernel share a row.
     func profileOps(_ session: Session, _ feeds: [String: RuntimeTensor]) throws -> [OpProfile] {
         var nanoseconds: [String: UInt64] = [:]
         var nodes: [String: Set<ObjectIdentifier>] = [:]
         for _ in 0..<runs {
             _ = try CommandSupport.run(session, feeds) { node, ns in
-                let op = node.normalizedDomain.isEmpty ? node.opType : "\(node.normalizedDomain).\(node.opType)"
+                // A step with fused nodes is listed as their op types joined by "+" ("Conv+Relu").
+                let fused = [node] + session.fusedNodes(after: node)
+                let op = fused.map(\.qualifiedOp).joined(separator: "+")
                 nanoseconds[op, default: 0] += ns
-                nodes[op, default: []].insert(ObjectIdentifier(node))
+                for n in fused { nodes[op, default: []].insert(ObjectIdentifier(n)) }
             }
         }
         let total = Double(nanoseconds.values.reduce(0, +))

@@ -9,4 +9,13 @@
 /// CPU has AVX2 and FMA; returns 0 (and writes nothing) otherwise, so the caller runs its own loop.
 int whittle_sigmoid_f32(const float *src, float *dst, size_t count, float alpha, int multiply);
 
+/// dst[i] = erf(src[i]) and tanh(src[i]) (the Swift VectorMath approximations, with FMA); 0
+/// without AVX2 + FMA.
+int whittle_erf_f32(const float *src, float *dst, size_t count);
+int whittle_tanh_f32(const float *src, float *dst, size_t count);
+
+/// One contiguous softmax row (log-softmax when `logarithm`): the row's maximum skipping NaNs,
+/// exp(x - max) and its sum, then the scaling; 0 without AVX2 + FMA or for an empty row.
+int whittle_softmax_row_f32(const float *src, float *dst, size_t count, int logarithm);
+
 #endif

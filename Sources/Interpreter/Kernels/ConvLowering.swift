@@ -83,7 +83,8 @@ struct ConvLowering {
         if let bias { fillBias(bias, out: out, first: 0, last: positions) }
         let gemmContext = threads > 1 ? context : nil
         if let gemmContext {
-            gemmContext.sgemm(m: m, n: positions, k: k, a: w, lda: k, b: b, ldb: positions, beta: bias == nil ? 0 : 1, c: out, ldc: positions)
+            gemmContext.sgemm(
+                m: m, n: positions, k: k, a: w, lda: k, b: b, ldb: positions, beta: bias == nil ? 0 : 1, c: out, ldc: positions)
         } else {
             BLAS.sgemm(
                 transA: false, transB: false, m: m, n: positions, k: k, alpha: 1, a: w, lda: k, b: b, ldb: positions,

@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 import ONNXIR
 
@@ -178,8 +179,26 @@ final class DenseSoftmaxKernel: Kernel {
             return [out]
         }
         let out = try context.allocate(.float, x.shape)
+        if inner == 1 && kind != .hardmax && Self.contiguousRows(x.floats, out.floats, outer, length, log: kind == .logSoftmax, context) {
+            return [out]
+        }
         Self.compute(kind, x.floats, out.floats, outer, length, inner, context)
         return [out]
+    }
+
+    /// Softmax over contiguous rows (the last axis) with the vector loops of CVectorMath; false
+    /// when the CPU lacks them.
+    private static func contiguousRows(
+        _ px: UnsafeMutableBufferPointer<Float>, _ po: UnsafeMutableBufferPointer<Float>, _ rows: Int, _ length: Int, log: Bool,
+        _ context: ExecutionContext
+    ) -> Bool {
+        guard length > 0, let src = px.baseAddress, let dst = po.baseAddress,
+            whittle_softmax_row_f32(src, dst, length, log ? 1 : 0) != 0
+        else { return false }
+        context.parallelFor(rows, grain: max(1, 16384 / length)) { range in
+            for row in range where row > 0 { _ = whittle_softmax_row_f32(src + row * length, dst + row * length, length, log ? 1 : 0) }
+        }
+        return true
     }
 
     private static func compute<T: SoftmaxElement>(

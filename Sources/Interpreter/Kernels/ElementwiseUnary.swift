@@ -84,8 +84,14 @@ final class UnaryKernel: Kernel {
             if whittle_sigmoid_f32(src + r.lowerBound, dst + r.lowerBound, r.count, 1, 0) == 0 {
                 VectorMath.map(src, dst, r) { VectorMath.sigmoid($0) }
             }
-        case .tanh: VectorMath.map(src, dst, r) { VectorMath.tanh($0) }
-        case .erf: VectorMath.map(src, dst, r) { VectorMath.erf($0) }
+        case .tanh:
+            if whittle_tanh_f32(src + r.lowerBound, dst + r.lowerBound, r.count) == 0 {
+                VectorMath.map(src, dst, r) { VectorMath.tanh($0) }
+            }
+        case .erf:
+            if whittle_erf_f32(src + r.lowerBound, dst + r.lowerBound, r.count) == 0 {
+                VectorMath.map(src, dst, r) { VectorMath.erf($0) }
+            }
         case .geluErf: VectorMath.map(src, dst, r) { v in 0.5 * v * (1 + VectorMath.erf(v * 0.707_106_78)) }
         case .geluTanh:
             VectorMath.map(src, dst, r) { v in 0.5 * v * (1 + VectorMath.tanh(0.797_884_56 * (v + 0.044_715 * v * v * v))) }

@@ -8,6 +8,8 @@ struct PlanStep {
     let outputSlots: [Int?]
     /// Slots whose last reader is this step: freed right after it runs.
     let releaseAfter: [Int]
+    /// Nodes this step's kernel computes besides its own (an activation fused into a Conv).
+    var absorbed: [Node] = []
 }
 
 /// A graph compiled for execution: node order, a kernel per node (attributes parsed once), value
@@ -44,6 +46,11 @@ public final class ExecutionPlan {
     }
 
     public var nodeCount: Int { steps.count }
+
+    /// The nodes fused into `node`'s step, in graph order (empty when it runs alone).
+    public func absorbedNodes(of node: Node) -> [Node] {
+        steps.first { $0.node === node }?.absorbed ?? []
+    }
 }
 
 /// Compiles graphs of one model into plans.
@@ -83,6 +90,7 @@ struct PlanCompiler {
         }
         var captured: [(slot: Int, value: Value)] = []
         var steps: [(node: Node, kernel: any Kernel, inputs: [Int?], outputs: [Int?])] = []
+        var absorbedBy: [ObjectIdentifier: [Node]] = [:]
         let fused = fuseActivations ? try ActivationFusion(compiler: self).pairs(in: graph) : [:]
         let absorbed = Set(fused.values.flatMap { $0.absorbed.map(ObjectIdentifier.init) })
         for node in graph.nodes where !absorbed.contains(ObjectIdentifier(node)) {
@@ -103,6 +111,7 @@ struct PlanCompiler {
             let kernel = try makeKernel(for: node)
             if let pair = fused[ObjectIdentifier(node)], let conv = kernel as? DenseConvKernel {
                 conv.activation = pair.activation
+                absorbedBy[ObjectIdentifier(node)] = pair.absorbed
                 steps.append((node, kernel, inputs, [slot(pair.output)]))
                 continue
             }
@@ -126,7 +135,9 @@ struct PlanCompiler {
         var releases = [[Int]](repeating: [], count: steps.count)
         for (s, i) in lastUse where !keep.contains(s) { releases[i].append(s) }
         let planSteps = steps.enumerated().map { i, s in
-            PlanStep(node: s.node, kernel: s.kernel, inputSlots: s.inputs, outputSlots: s.outputs, releaseAfter: releases[i])
+            PlanStep(
+                node: s.node, kernel: s.kernel, inputSlots: s.inputs, outputSlots: s.outputs, releaseAfter: releases[i],
+                absorbed: absorbedBy[ObjectIdentifier(s.node)] ?? [])
         }
         return ExecutionPlan(
             graph: graph, slotCount: slotIndex.count, slotIndex: slotIndex, inputSlots: inputSlots, outputSlots: outputSlots,

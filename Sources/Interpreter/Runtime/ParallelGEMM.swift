@@ -27,7 +27,8 @@ extension ExecutionContext {
                 guard count > 0 else { continue }
                 if rows {
                     BLAS.sgemm(
-                        transA: transA, transB: transB, m: count, n: n, k: k, alpha: alpha, a: transA ? a + first : a + first * lda, lda: lda,
+                        transA: transA, transB: transB, m: count, n: n, k: k, alpha: alpha, a: transA ? a + first : a + first * lda,
+                        lda: lda,
                         b: b, ldb: ldb, beta: beta, c: c + first * ldc, ldc: ldc)
                 } else {
                     BLAS.sgemm(
