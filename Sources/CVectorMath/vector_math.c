@@ -78,7 +78,7 @@ AVX2 static inline __m256 erf8(__m256 x) {
     q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-0.284496736f));
     q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.254829592f));
     __m256 tail = _mm256_fnmadd_ps(_mm256_mul_ps(q, t), exp8(_mm256_sub_ps(_mm256_setzero_ps(), z)), one);
-    tail = _mm256_min_ps(tail, one);
+    tail = _mm256_min_ps(one, tail);  // min_ps returns its second operand for NaN: keep it
     __m256 far = _mm256_or_ps(tail, _mm256_and_ps(sign, x));
     return _mm256_blendv_ps(far, near, _mm256_cmp_ps(a, one, _CMP_LT_OQ));
 }

@@ -1,0 +1,61 @@
+import CVectorMath
+import Foundation
+import Testing
+
+/// The AVX2 erf, tanh and softmax rows agree with libm in float64 over the range, with NaN and
+/// the infinities, at lengths that leave a tail.
+@Suite struct VectorErfTanhSoftmaxTests {
+    static func inputs(_ count: Int) -> [Float] {
+        var src = (0..<count).map { Float($0) / Float(max(count - 1, 1)) * 12 - 6 }
+        if count > 3 {
+            src[0] = .nan
+            src[1] = .infinity
+            src[2] = -.infinity
+        }
+        return src
+    }
+
+    @Test(arguments: [1, 7, 8, 13, 1000])
+    func erfAndTanhMatchLibm(count: Int) {
+        let src = Self.inputs(count)
+        var dst = [Float](repeating: 7, count: count)
+        typealias Vectorized = (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Int32
+        let cases: [(String, Vectorized, (Double) -> Double)] = [
+            ("erf", whittle_erf_f32, { Foundation.erf($0) }), ("tanh", whittle_tanh_f32, { Foundation.tanh($0) }),
+        ]
+        for (name, f, reference) in cases {
+            guard f(src, &dst, count) == 1 else { return }  // no AVX2 here: the Swift path is tested elsewhere
+            for (x, y) in zip(src, dst) {
+                if x.isNaN {
+                    #expect(y.isNaN, "\(name)")
+                } else {
+                    // A&S 7.1.26 bounds erf's error by 1.5e-7; tanh's polynomial is within a few ulps.
+                    let expected = reference(Double(x))
+                    #expect(abs(Double(y) - expected) <= 4e-7, "\(name)(\(x)) = \(y)")
+                }
+            }
+        }
+    }
+
+    @Test(arguments: [1, 5, 8, 128, 1001])
+    func softmaxRowMatchesFloat64(count: Int) {
+        let src = (0..<count).map { Float(sin(Double($0) * 0.7) * 9) }
+        var dst = [Float](repeating: 0, count: count)
+        for log in [Int32(0), 1] {
+            guard whittle_softmax_row_f32(src, &dst, count, log) == 1 else { return }
+            let m = Double(src.max()!)
+            let sum = src.reduce(0.0) { $0 + Foundation.exp(Double($1) - m) }
+            for (x, y) in zip(src, dst) {
+                let expected = log == 1 ? Double(x) - m - Foundation.log(sum) : Foundation.exp(Double(x) - m) / sum
+                #expect(abs(Double(y) - expected) <= 1e-6 * max(1, abs(expected)), "log \(log): \(y) vs \(expected)")
+            }
+        }
+    }
+
+    @Test func softmaxRowSkipsNaNForTheMaximumAndPropagatesIt() {
+        let src: [Float] = [1, .nan, 2]
+        var dst = [Float](repeating: 0, count: 3)
+        guard whittle_softmax_row_f32(src, &dst, 3, 0) == 1 else { return }
+        #expect(dst.allSatisfy { $0.isNaN })
+    }
+}
