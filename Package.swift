@@ -46,7 +46,7 @@ let package = Package(
                 .swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
             ]),
         .target(name: "ModelDiff", dependencies: ["ONNXIR", "Interpreter"]),
-        .target(name: "Optimizer", dependencies: ["ONNXIR", "Interpreter"]),
+        .target(name: "Optimizer", dependencies: ["ONNXIR", "Interpreter", "CVectorMath"]),
         .target(
             name: "WhittleCommands",
             dependencies: [

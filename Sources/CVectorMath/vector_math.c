@@ -151,6 +151,42 @@ AVX2 static float max_avx2(const float *src, size_t count) {
     return m;
 }
 
+// Lane-wise min, max and sum of the finite elements (v - v is 0 only for finite v), then the
+// lanes in order and the scalar tail: the same result on every run.
+AVX2 static void finite_min_max_sum_avx2(const float *src, size_t count, float *low, float *high, float *total) {
+    const __m256 inf = _mm256_set1_ps(__builtin_inff()), ninf = _mm256_set1_ps(-__builtin_inff()), zero = _mm256_setzero_ps();
+    __m256 lo = inf, hi = ninf, sum = zero;
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_loadu_ps(src + i);
+        __m256 finite = _mm256_cmp_ps(_mm256_sub_ps(v, v), zero, _CMP_EQ_OQ);
+        lo = _mm256_min_ps(lo, _mm256_blendv_ps(inf, v, finite));
+        hi = _mm256_max_ps(hi, _mm256_blendv_ps(ninf, v, finite));
+        sum = _mm256_add_ps(sum, _mm256_and_ps(v, finite));
+    }
+    float l[8], h[8], s[8];
+    _mm256_storeu_ps(l, lo);
+    _mm256_storeu_ps(h, hi);
+    _mm256_storeu_ps(s, sum);
+    float rl = __builtin_inff(), rh = -__builtin_inff(), rs = 0;
+    for (int k = 0; k < 8; k++) {
+        rl = l[k] < rl ? l[k] : rl;
+        rh = h[k] > rh ? h[k] : rh;
+        rs += s[k];
+    }
+    for (; i < count; i++) {
+        float x = src[i];
+        if (x - x == 0) {
+            rl = x < rl ? x : rl;
+            rh = x > rh ? x : rh;
+            rs += x;
+        }
+    }
+    *low = rl;
+    *high = rh;
+    *total = rs;
+}
+
 static int has_avx2_fma(void) {
     static int known = -1;
     if (known < 0) known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -195,7 +231,18 @@ int whittle_softmax_row_f32(const float *src, float *dst, size_t count, int loga
     return 1;
 }
 
+int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, float *high, float *sum) {
+    if (!has_avx2_fma()) return 0;
+    finite_min_max_sum_avx2(src, count, low, high, sum);
+    return 1;
+}
+
 #else
+
+int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, float *high, float *sum) {
+    (void)src; (void)count; (void)low; (void)high; (void)sum;
+    return 0;
+}
 
 int whittle_erf_f32(const float *src, float *dst, size_t count) {
     (void)src; (void)dst; (void)count;

@@ -18,4 +18,8 @@ int whittle_tanh_f32(const float *src, float *dst, size_t count);
 /// exp(x - max) and its sum, then the scaling; 0 without AVX2 + FMA or for an empty row.
 int whittle_softmax_row_f32(const float *src, float *dst, size_t count, int logarithm);
 
+/// The min, max and sum of the finite elements of src (NaN and infinities skipped; +inf, -inf
+/// and 0 when there are none), summed in a fixed order; 0 without AVX2 + FMA.
+int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, float *high, float *sum);
+
 #endif
