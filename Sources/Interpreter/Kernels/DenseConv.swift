@@ -13,6 +13,9 @@ final class DenseConvKernel: Kernel {
     let autoPad: String
     /// Set by the planner when this Conv absorbs the activation node after it.
     var activation: FusedActivation?
+    /// Whether W is an initializer, so its Winograd transform can be kept across runs.
+    let constantWeights: Bool
+    let winogradWeights = WinogradWeightCache()
 
     init(_ ctx: KernelBuildContext) throws {
         group = try ctx.int("group", default: 1)
@@ -22,6 +25,7 @@ final class DenseConvKernel: Kernel {
         pads = try ctx.ints("pads")
         autoPad = try ctx.string("auto_pad", default: "NOTSET")
         guard group >= 1 else { throw ctx.fail("group must be positive") }
+        constantWeights = ctx.node.inputs.count > 1 && ctx.node.inputs[1]?.initializer != nil
     }
 
     func run(_ inputs: [RuntimeTensor?], _ context: ExecutionContext) throws -> [RuntimeTensor?] {
@@ -63,6 +67,23 @@ final class DenseConvKernel: Kernel {
                     geometry.depthwise2D(
                         input: px + plane * inSize, weights: pw + c * kernelSize, output: po + plane * outSize, bias: pb?[c] ?? 0)
                     activation?.apply(po + plane * outSize, 0..<outSize)
+                }
+            }
+            return [out]
+        }
+        if WinogradConv.applies(geometry, group: group, inputs: cin, outputs: cout) {
+            let winograd = WinogradConv(geometry: geometry, inputs: cin, outputs: cout)
+            let u =
+                constantWeights
+                ? winogradWeights.weights(for: w, outputs: cout, inputs: cin)
+                : WinogradConv.transform(weights: pw, outputs: cout, inputs: cin)
+            let scratch = try context.allocate(.float, [winograd.scratchCount])
+            u.withUnsafeBufferPointer { pu in
+                for n in 0..<batch {
+                    winograd.run(
+                        x: px + n * cin * inSize, u: pu.baseAddress!, bias: pb, out: po + n * cout * outSize,
+                        scratch: scratch.floats.baseAddress!,
+                        activation: activation, context: context)
                 }
             }
             return [out]

@@ -1,0 +1,72 @@
+import ONNXIR
+import TestSupport
+import Testing
+
+@testable import Interpreter
+
+/// 3x3 stride-1 Convs large enough for Winograd F(2x2, 3x3) match a direct convolution: odd and
+/// even planes (partial edge tiles), asymmetric pads, bias, two threads.
+@Suite struct WinogradConvTests {
+    @Test(arguments: [([1, 1, 1, 1], 1), ([0, 0, 0, 0], 1), ([2, 1, 0, 2], 2), ([1, 0, 1, 0], 2)])
+    func matchesDirectConvolution(pads: [Int], threads: Int) throws {
+        let (cin, cout, h, w) = (9, 10, 19, 18)
+        let geometry = try ConvGeometry(
+            input: [h, w], kernel: [3, 3], strides: nil, dilations: nil, pads: pads, autoPad: "NOTSET", spatial: 2)
+        #expect(WinogradConv.applies(geometry, group: 1, inputs: cin, outputs: cout))
+        var g = SeededGenerator(seed: UInt64(pads.reduce(0, +) * 10 + threads))
+        let x = (0..<(cin * h * w)).map { _ in g.nextFloat(in: -1...1) }
+        let wt = (0..<(cout * cin * 9)).map { _ in g.nextFloat(in: -1...1) }
+        let bias = (0..<cout).map { Float($0) * 0.1 - 0.5 }
+        let graph = Graph(name: "conv")
+        let xv = graph.addInput(named: "x", type: .tensor(.float, TensorShape([2, Int64(cin), Int64(h), Int64(w)])))
+        let wv = graph.addInitializer(.float32(dims: [Int64(cout), Int64(cin), 3, 3], values: wt), named: "w")
+        let bv = graph.addInitializer(.float32(dims: [Int64(cout)], values: bias), named: "b")
+        graph.addOutput(
+            graph.makeNode(
+                opType: "Conv", name: "conv", attributes: [Attribute(name: "pads", value: .ints(pads.map(Int64.init)))],
+                inputs: [xv, wv, bv], outputNames: ["y"]
+            ).outputs[0]!)
+        let session = try Session(model: Model(graph: graph), options: .init(threads: threads))
+        // Two samples, the second the first negated: each must come out right, and twice (the
+        // transformed weights are cached after the first run).
+        let feeds = ["x": RuntimeTensor.float32([2, cin, h, w], x + x.map { -$0 })]
+        _ = try session.run(feeds)
+        let y = try session.run(feeds)[0]
+        let (oh, ow) = (geometry.output[0], geometry.output[1])
+        #expect(y.shape == [2, cout, oh, ow])
+        let values = try y.floatValues()
+        for n in 0..<2 {
+            let sign: Float = n == 0 ? 1 : -1
+            for o in 0..<cout {
+                for oy in 0..<oh {
+                    for ox in 0..<ow {
+                        var sum: Float = 0
+                        for c in 0..<cin {
+                            for ky in 0..<3 {
+                                for kx in 0..<3 {
+                                    let iy = oy - pads[0] + ky, ix = ox - pads[1] + kx
+                                    if iy >= 0 && iy < h && ix >= 0 && ix < w {
+                                        sum += x[(c * h + iy) * w + ix] * wt[((o * cin + c) * 3 + ky) * 3 + kx]
+                                    }
+                                }
+                            }
+                        }
+                        let got = values[((n * cout + o) * oh + oy) * ow + ox]
+                        #expect(abs(got - (bias[o] + sign * sum)) < 2e-5, "sample \(n) channel \(o) at \(oy),\(ox)")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func smallPlanesStridesAndGroupsStayOnIm2col() throws {
+        func geometry(_ size: Int, strides: [Int]? = nil) throws -> ConvGeometry {
+            try ConvGeometry(
+                input: [size, size], kernel: [3, 3], strides: strides, dilations: nil, pads: [1, 1, 1, 1], autoPad: "NOTSET", spatial: 2)
+        }
+        #expect(!WinogradConv.applies(try geometry(14), group: 1, inputs: 64, outputs: 64))
+        #expect(!WinogradConv.applies(try geometry(56, strides: [2, 2]), group: 1, inputs: 64, outputs: 64))
+        #expect(!WinogradConv.applies(try geometry(56), group: 2, inputs: 64, outputs: 64))
+        #expect(WinogradConv.applies(try geometry(56), group: 1, inputs: 64, outputs: 64))
+    }
+}
