@@ -66,6 +66,29 @@ import Testing
         }
     }
 
+    @Test func observingNamedValuesKeepsFusionWhereNoneIsHidden() throws {
+        let model = Self.model(depthwise: false, Self.unary("Relu"))
+        let session = try Session(model: model)
+        let conv = model.graph.nodes.first { $0.opType == "Conv" }!.outputs[0]!
+        let relu = model.graph.outputs[0]
+        var g = SeededGenerator(seed: 13)
+        let feeds = ["x": RuntimeTensor.float32([1, 4, 9, 10], (0..<360).map { _ in g.nextFloat(in: -2...2) })]
+        let plain = try session.run(feeds)[0].floatValues()
+        // Only the Relu's output is wanted: the pair stays fused and the observer still sees it.
+        var seen: [String: [Float]] = [:]
+        let fused = try session.run(feeds, observing: [ObjectIdentifier(relu)]) { v, t in seen[v.name] = try? t.floatValues() }
+        #expect(seen.keys.sorted() == ["y"])
+        #expect(seen["y"]?.map(\.bitPattern) == plain.map(\.bitPattern))
+        #expect(try fused[0].floatValues().map(\.bitPattern) == plain.map(\.bitPattern))
+        // Wanting the Conv's output too unfuses it.
+        seen = [:]
+        _ = try session.run(feeds, observing: [ObjectIdentifier(relu), ObjectIdentifier(conv)]) { v, t in
+            seen[v.name] = try? t.floatValues()
+        }
+        #expect(seen.keys.sorted() == ["c", "y"])
+        #expect(seen["c"]?.contains { $0 < 0 } == true)
+    }
+
     @Test func convOutputWithAnotherReaderIsNotFused() throws {
         // y = Relu(c) + c: c must exist, so the Relu stays a node of its own.
         let model = Self.model(depthwise: false) { graph, c in

@@ -64,7 +64,8 @@ import Testing
             try ConvGeometry(
                 input: [size, size], kernel: [3, 3], strides: strides, dilations: nil, pads: [1, 1, 1, 1], autoPad: "NOTSET", spatial: 2)
         }
-        #expect(!WinogradConv.applies(try geometry(14), group: 1, inputs: 64, outputs: 64))
+        #expect(!WinogradConv.applies(try geometry(7), group: 1, inputs: 64, outputs: 64))
+        #expect(WinogradConv.applies(try geometry(14), group: 1, inputs: 64, outputs: 64))
         #expect(!WinogradConv.applies(try geometry(56, strides: [2, 2]), group: 1, inputs: 64, outputs: 64))
         #expect(!WinogradConv.applies(try geometry(56), group: 2, inputs: 64, outputs: 64))
         #expect(WinogradConv.applies(try geometry(56), group: 1, inputs: 64, outputs: 64))

@@ -15,13 +15,15 @@ struct ActivationFusion {
     }
 
     let compiler: PlanCompiler
+    /// Values an observer reads: a pair that would hide one of them is left alone.
+    var keep: Set<ObjectIdentifier> = []
 
     /// Fused pairs keyed by the Conv node.
     func pairs(in graph: Graph) throws -> [ObjectIdentifier: Pair] {
         var result: [ObjectIdentifier: Pair] = [:]
         for node in graph.nodes where node.opType == "Conv" && node.normalizedDomain.isEmpty && node.outputs.count == 1 {
             guard node.inputs.count > 1, node.inputs[1]?.initializer?.dataType == .float,
-                let out = node.outputs[0], !out.isGraphOutput
+                let out = node.outputs[0], !out.isGraphOutput, !keep.contains(ObjectIdentifier(out))
             else { continue }
             if let pair = try pair(after: out) { result[ObjectIdentifier(node)] = pair }
         }
@@ -39,7 +41,7 @@ struct ActivationFusion {
         // x * Sigmoid(x) (SiLU / Swish as exported): the Sigmoid feeds only the Mul.
         if users.count == 2, let sigmoid = users.first(where: { $0.opType == "Sigmoid" }),
             let mul = users.first(where: { $0.opType == "Mul" }), let s = sigmoid.outputs.first ?? nil,
-            s.userNodes.count == 1, s.userNodes[0] === mul, !s.isGraphOutput, mul.inputs.count == 2,
+            s.userNodes.count == 1, s.userNodes[0] === mul, !s.isGraphOutput, !keep.contains(ObjectIdentifier(s)), mul.inputs.count == 2,
             Set([ObjectIdentifier(mul.inputs[0]!), ObjectIdentifier(mul.inputs[1]!)]) == [ObjectIdentifier(value), ObjectIdentifier(s)],
             let out = mul.outputs.first ?? nil
         {

@@ -10,6 +10,8 @@ struct PlanStep {
     let releaseAfter: [Int]
     /// Nodes this step's kernel computes besides its own (an activation fused into a Conv).
     var absorbed: [Node] = []
+    /// The values the outputs hold, for observers (a fused step yields its last node's output).
+    var outputValues: [Value?] = []
 }
 
 /// A graph compiled for execution: node order, a kernel per node (attributes parsed once), value
@@ -62,6 +64,8 @@ struct PlanCompiler {
     /// Whether Convs absorb the activation after them (see ActivationFusion). Off when a caller
     /// observes intermediate values, which fusion would never produce.
     var fuseActivations = false
+    /// Values that must exist even when fusing (the ones an observer reads).
+    var keepValues: Set<ObjectIdentifier> = []
 
     func opset(for domain: String) -> Int {
         if let o = opsetOverrides.first(where: { ($0.domain == "ai.onnx" ? "" : $0.domain) == domain }) { return Int(o.version) }
@@ -91,7 +95,7 @@ struct PlanCompiler {
         var captured: [(slot: Int, value: Value)] = []
         var steps: [(node: Node, kernel: any Kernel, inputs: [Int?], outputs: [Int?])] = []
         var absorbedBy: [ObjectIdentifier: [Node]] = [:]
-        let fused = fuseActivations ? try ActivationFusion(compiler: self).pairs(in: graph) : [:]
+        let fused = fuseActivations ? try ActivationFusion(compiler: self, keep: keepValues).pairs(in: graph) : [:]
         let absorbed = Set(fused.values.flatMap { $0.absorbed.map(ObjectIdentifier.init) })
         for node in graph.nodes where !absorbed.contains(ObjectIdentifier(node)) {
             let inputs = node.inputs.map { input -> Int? in
@@ -137,7 +141,8 @@ struct PlanCompiler {
         let planSteps = steps.enumerated().map { i, s in
             PlanStep(
                 node: s.node, kernel: s.kernel, inputSlots: s.inputs, outputSlots: s.outputs, releaseAfter: releases[i],
-                absorbed: absorbedBy[ObjectIdentifier(s.node)] ?? [])
+                absorbed: absorbedBy[ObjectIdentifier(s.node)] ?? [],
+                outputValues: absorbedBy[ObjectIdentifier(s.node)]?.last.map { [$0.outputs[0]] } ?? s.node.outputs)
         }
         return ExecutionPlan(
             graph: graph, slotCount: slotIndex.count, slotIndex: slotIndex, inputSlots: inputSlots, outputSlots: outputSlots,

@@ -72,7 +72,7 @@ struct Executor {
                         node: step.node.name, op: step.node.opType, reason: "produced no value for output \(i)")
                 }
                 env.slots[slot] = r
-                if let observer, let v = step.node.outputs[i] { observer(v, r) }
+                if let observer, i < step.outputValues.count, let v = step.outputValues[i] { observer(v, r) }
             }
             for s in step.releaseAfter { env.slots[s] = nil }
         }

@@ -73,7 +73,7 @@ final class ActivationStatistics {
                     let runs = group.count > 1 && Self.agree(group) ? [try Self.stack(group)] : group
                     for feeds in runs {
                         for v in inputs { if let t = feeds[v.name] { observe(v, t, histogram: pass == 1) } }
-                        _ = try session.run(feeds) { value, tensor in
+                        _ = try session.run(feeds, observing: ids) { value, tensor in
                             if ids.contains(ObjectIdentifier(value)) { self.observe(value, tensor, histogram: pass == 1) }
                         }
                     }
@@ -351,7 +351,7 @@ private final class PartitionedRun: @unchecked Sendable {
                 for i in stride(from: p, to: samples.count, by: parts.count) {
                     let feeds = try samples.sample(i)
                     for v in inputs { if let t = feeds[v.name] { part.observe(v, t, histogram: histogram) } }
-                    _ = try sessions[w].run(feeds) { value, tensor in
+                    _ = try sessions[w].run(feeds, observing: self.ids) { value, tensor in
                         if self.ids.contains(ObjectIdentifier(value)) { part.observe(value, tensor, histogram: self.histogram) }
                     }
                     lock.lock()
