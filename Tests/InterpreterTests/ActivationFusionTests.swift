@@ -89,6 +89,29 @@ import Testing
         #expect(seen["c"]?.contains { $0 < 0 } == true)
     }
 
+    @Test(arguments: [DataType.float, .int64])
+    func residualAddAbsorbsTheReluAfterIt(type: DataType) throws {
+        // y = Relu(a + b) with b broadcast over rows: one step, the same values as the two nodes
+        // (int64 takes the Relu kernel after the Add).
+        let graph = Graph(name: "residual")
+        let a = graph.addInput(named: "a", type: .tensor(type, TensorShape([2, 3, 5])))
+        let b = graph.addInput(named: "b", type: .tensor(type, TensorShape([3, 5])))
+        let sum = graph.makeNode(opType: "Add", name: "add", inputs: [a, b], outputNames: ["s"])
+        graph.addOutput(graph.makeNode(opType: "Relu", name: "relu", inputs: [sum.outputs[0]], outputNames: ["y"]).outputs[0]!)
+        let session = try Session(model: Model(graph: graph))
+        #expect(session.plan.nodeCount == 1)
+        var g = SeededGenerator(seed: 14)
+        let av = (0..<30).map { _ in g.nextFloat(in: -2...2) }, bv = (0..<15).map { _ in g.nextFloat(in: -2...2) }
+        let feeds: [String: RuntimeTensor] =
+            type == .float
+            ? ["a": .float32([2, 3, 5], av), "b": .float32([3, 5], bv)]
+            : ["a": .int64([2, 3, 5], av.map { Int64($0 * 10) }), "b": .int64([3, 5], bv.map { Int64($0 * 10) })]
+        let fused = try session.run(feeds)[0].floatValues()
+        let unfused = try session.run(feeds, observe: { _, _ in })[0].floatValues()
+        #expect(fused.map { $0.bitPattern } == unfused.map { $0.bitPattern })
+        #expect(fused.contains(0) && fused.contains { $0 > 0 })
+    }
+
     @Test func convOutputWithAnotherReaderIsNotFused() throws {
         // y = Relu(c) + c: c must exist, so the Relu stays a node of its own.
         let model = Self.model(depthwise: false) { graph, c in

@@ -11,6 +11,8 @@ final class BinaryKernel: Kernel {
     }
     let op: Op
     let isVariadicMean: Bool
+    /// A Relu the planner fused after this node (two float inputs; see ActivationFusion).
+    var activation: FusedActivation?
 
     init(_ op: Op, mean: Bool = false) {
         self.op = op
@@ -23,7 +25,12 @@ final class BinaryKernel: Kernel {
         if present.count == 1 && inputs.count == 1 && isVariadicMean == false && [.add, .max, .min].contains(op) {
             return [acc]
         }
-        for next in present.dropFirst() { acc = try apply(acc, next, context) }
+        if let activation, present.count == 2, inputs.count == 2 {
+            let result = try apply(acc, present[1], context, activation: activation)
+            // Only float32 takes the activation in its loop; other types get the Relu kernel's.
+            return result.activated ? [result.tensor] : try UnaryKernel(.relu).run([result.tensor], context)
+        }
+        for next in present.dropFirst() { acc = try apply(acc, next, context).tensor }
         if isVariadicMean && present.count > 1 {
             let n = Float(present.count)
             let out = try context.allocate(acc.dataType, acc.shape)
@@ -32,6 +39,19 @@ final class BinaryKernel: Kernel {
             return [out]
         }
         return [acc]
+    }
+
+    private func apply(
+        _ a: RuntimeTensor, _ b: RuntimeTensor, _ context: ExecutionContext, activation: FusedActivation? = nil
+    ) throws -> (tensor: RuntimeTensor, activated: Bool) {
+        if let activation, a.dataType == .float, b.dataType == .float, let arithmetic = FloatArithmetic.op(op),
+            let shape = Broadcasting.shape([a.shape, b.shape])
+        {
+            let out = try context.allocate(.float, shape)
+            FloatArithmetic.run(arithmetic, a, b, out, context, activation: activation)
+            return (out, true)
+        }
+        return (try apply(a, b, context), false)
     }
 
     private func apply(_ a: RuntimeTensor, _ b: RuntimeTensor, _ context: ExecutionContext) throws -> RuntimeTensor {

@@ -14,11 +14,18 @@ enum FloatArithmetic {
         }
     }
 
-    static func run(_ op: Op, _ a: RuntimeTensor, _ b: RuntimeTensor, _ out: RuntimeTensor, _ context: ExecutionContext) {
+    /// `activation` (a Relu fused after a residual Add) runs on each row right after it is made.
+    static func run(
+        _ op: Op, _ a: RuntimeTensor, _ b: RuntimeTensor, _ out: RuntimeTensor, _ context: ExecutionContext,
+        activation: FusedActivation? = nil
+    ) {
         let pa = a.floats.baseAddress!, pb = b.floats.baseAddress!, po = out.floats.baseAddress!
         let (shape, shapes) = Broadcasting.coalesced(outShape: out.shape, inputShapes: [a.shape, b.shape])
         guard let inner = shape.last, out.count > 0 else {
-            if out.count == 1 { row(op, pa, 0, pb, 0, po, 1) }
+            if out.count == 1 {
+                row(op, pa, 0, pb, 0, po, 1)
+                activation?.apply(po, 0..<1)
+            }
             return
         }
         let sa = Broadcasting.strides(of: shapes[0], in: shape), sb = Broadcasting.strides(of: shapes[1], in: shape)
@@ -34,6 +41,7 @@ enum FloatArithmetic {
                     ob += i * sb[d]
                 }
                 row(op, pa + oa, sa[shape.count - 1], pb + ob, sb[shape.count - 1], po + r * inner, inner)
+                activation?.apply(po + r * inner, 0..<inner)
             }
         }
     }

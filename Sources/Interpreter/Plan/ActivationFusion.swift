@@ -5,7 +5,8 @@ import ONNXIR
 /// as one step: the Conv applies the activation to its output while it is in cache, and the
 /// intermediate tensor never exists. A pair is left alone when the Conv's output is a graph
 /// output, is read by anything else (including a subgraph), or its weights are not a float32
-/// initializer (16-bit Convs round between the two ops).
+/// initializer (16-bit Convs round between the two ops). A residual Add followed only by a Relu
+/// fuses the same way (the Add applies it to each row it writes).
 struct ActivationFusion {
     struct Pair {
         let activation: FusedActivation
@@ -26,6 +27,14 @@ struct ActivationFusion {
                 let out = node.outputs[0], !out.isGraphOutput, !keep.contains(ObjectIdentifier(out))
             else { continue }
             if let pair = try pair(after: out) { result[ObjectIdentifier(node)] = pair }
+        }
+        // A residual Add followed by a Relu (ResNet's blocks): the Add applies it per row.
+        for node in graph.nodes where node.opType == "Add" && node.normalizedDomain.isEmpty && node.inputs.count == 2 {
+            guard let out = node.outputs.first ?? nil, node.outputs.count == 1, !out.isGraphOutput, !keep.contains(ObjectIdentifier(out)),
+                let user = out.userNodes.first, out.userNodes.count == 1, user.opType == "Relu", user.normalizedDomain.isEmpty,
+                user.graph === out.graph, let relu = user.outputs.first ?? nil
+            else { continue }
+            result[ObjectIdentifier(node)] = Pair(activation: .unary(.relu), absorbed: [user], output: relu)
         }
         return result
     }

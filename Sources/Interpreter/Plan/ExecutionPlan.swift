@@ -113,8 +113,9 @@ struct PlanCompiler {
                 }
             }
             let kernel = try makeKernel(for: node)
-            if let pair = fused[ObjectIdentifier(node)], let conv = kernel as? DenseConvKernel {
-                conv.activation = pair.activation
+            if let pair = fused[ObjectIdentifier(node)], kernel is DenseConvKernel || kernel is BinaryKernel {
+                (kernel as? DenseConvKernel)?.activation = pair.activation
+                (kernel as? BinaryKernel)?.activation = pair.activation
                 absorbedBy[ObjectIdentifier(node)] = pair.absorbed
                 steps.append((node, kernel, inputs, [slot(pair.output)]))
                 continue
