@@ -187,6 +187,32 @@ AVX2 static void finite_min_max_sum_avx2(const float *src, size_t count, float *
     *total = rs;
 }
 
+// x < 0 ? 0 : x (so -0 and NaN pass through) and Swift's min(max(x, lo), hi) (NaN passes,
+// hi wins when lo > hi), in place.
+AVX2 static void relu_avx2(float *p, size_t count) {
+    const __m256 zero = _mm256_setzero_ps();
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_loadu_ps(p + i);
+        _mm256_storeu_ps(p + i, _mm256_blendv_ps(v, zero, _mm256_cmp_ps(v, zero, _CMP_LT_OQ)));
+    }
+    for (; i < count; i++) p[i] = p[i] < 0 ? 0 : p[i];
+}
+
+AVX2 static void clip_avx2(float *p, size_t count, float lo, float hi) {
+    const __m256 l = _mm256_set1_ps(lo), h = _mm256_set1_ps(hi);
+    size_t i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 v = _mm256_loadu_ps(p + i);
+        v = _mm256_blendv_ps(v, l, _mm256_cmp_ps(l, v, _CMP_GE_OQ));
+        _mm256_storeu_ps(p + i, _mm256_blendv_ps(v, h, _mm256_cmp_ps(h, v, _CMP_LT_OQ)));
+    }
+    for (; i < count; i++) {
+        float v = lo >= p[i] ? lo : p[i];
+        p[i] = hi < v ? hi : v;
+    }
+}
+
 static int has_avx2_fma(void) {
     static int known = -1;
     if (known < 0) known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -231,6 +257,18 @@ int whittle_softmax_row_f32(const float *src, float *dst, size_t count, int loga
     return 1;
 }
 
+int whittle_relu_f32(float *p, size_t count) {
+    if (!has_avx2_fma()) return 0;
+    relu_avx2(p, count);
+    return 1;
+}
+
+int whittle_clip_f32(float *p, size_t count, float lo, float hi) {
+    if (!has_avx2_fma()) return 0;
+    clip_avx2(p, count, lo, hi);
+    return 1;
+}
+
 int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, float *high, float *sum) {
     if (!has_avx2_fma()) return 0;
     finite_min_max_sum_avx2(src, count, low, high, sum);
@@ -238,6 +276,16 @@ int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, f
 }
 
 #else
+
+int whittle_relu_f32(float *p, size_t count) {
+    (void)p; (void)count;
+    return 0;
+}
+
+int whittle_clip_f32(float *p, size_t count, float lo, float hi) {
+    (void)p; (void)count; (void)lo; (void)hi;
+    return 0;
+}
 
 int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, float *high, float *sum) {
     (void)src; (void)count; (void)low; (void)high; (void)sum;

@@ -58,4 +58,16 @@ import Testing
         guard whittle_softmax_row_f32(src, &dst, 3, 0) == 1 else { return }
         #expect(dst.allSatisfy { $0.isNaN })
     }
+
+    @Test func reluAndClipFollowSwiftsRules() {
+        let src: [Float] = [-2, -0.0, 0, 0.5, 3, .nan, .infinity, -.infinity, 7, -7, 1.5, -1.5]
+        var relu = src
+        guard whittle_relu_f32(&relu, relu.count) == 1 else { return }
+        #expect(relu.map(\.bitPattern) == src.map { ($0 < 0 ? 0 : $0).bitPattern })
+        for (lo, hi) in [(Float(0), Float(6)), (-1, 1), (2, -2)] {
+            var clipped = src
+            _ = whittle_clip_f32(&clipped, clipped.count, lo, hi)
+            #expect(clipped.map(\.bitPattern) == src.map { Swift.min(Swift.max($0, lo), hi).bitPattern }, "\(lo)...\(hi)")
+        }
+    }
 }

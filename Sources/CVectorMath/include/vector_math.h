@@ -18,6 +18,11 @@ int whittle_tanh_f32(const float *src, float *dst, size_t count);
 /// exp(x - max) and its sum, then the scaling; 0 without AVX2 + FMA or for an empty row.
 int whittle_softmax_row_f32(const float *src, float *dst, size_t count, int logarithm);
 
+/// In place: p[i] < 0 ? 0 : p[i] (Relu), and min(max(p[i], lo), hi) with Swift's NaN rule
+/// (Clip); 0 without AVX2 + FMA.
+int whittle_relu_f32(float *p, size_t count);
+int whittle_clip_f32(float *p, size_t count, float lo, float hi);
+
 /// The min, max and sum of the finite elements of src (NaN and infinities skipped; +inf, -inf
 /// and 0 when there are none), summed in a fixed order; 0 without AVX2 + FMA.
 int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, float *high, float *sum);

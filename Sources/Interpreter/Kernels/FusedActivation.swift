@@ -1,3 +1,5 @@
+import CVectorMath
+
 /// An activation a Conv applies to its own output while it is still in cache, instead of a
 /// separate node reading and writing the whole tensor again. Each case computes exactly what the
 /// standalone kernel computes (the same loops), so fused and unfused results are bit-identical.
@@ -9,9 +11,13 @@ enum FusedActivation {
     /// In place over elements `range` of `p`.
     func apply(_ p: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
         switch self {
+        case .unary(.relu):
+            if whittle_relu_f32(p + range.lowerBound, range.count) == 0 { UnaryKernel.applyFloat(.relu, p, p, range) }
         case .unary(let op): UnaryKernel.applyFloat(op, p, p, range)
         case .clip(let lo, let hi):
-            for i in range { p[i] = Swift.min(Swift.max(p[i], lo), hi) }
+            if whittle_clip_f32(p + range.lowerBound, range.count, lo, hi) == 0 {
+                for i in range { p[i] = Swift.min(Swift.max(p[i], lo), hi) }
+            }
         }
     }
 
