@@ -30,16 +30,11 @@ enum FloatArithmetic {
         }
         let sa = Broadcasting.strides(of: shapes[0], in: shape), sb = Broadcasting.strides(of: shapes[1], in: shape)
         let rows = out.count / inner
+        let outer = Array(shape.dropLast()), outerA = Array(sa.dropLast()), outerB = Array(sb.dropLast())
         context.parallelFor(rows, grain: max(1, 32768 / inner)) { range in
             for r in range {
                 // Offsets of row r in each input, from its multi-index over the outer dims.
-                var rest = r, oa = 0, ob = 0
-                for d in stride(from: shape.count - 2, through: 0, by: -1) {
-                    let i = rest % shape[d]
-                    rest /= shape[d]
-                    oa += i * sa[d]
-                    ob += i * sb[d]
-                }
+                let (oa, ob) = Broadcasting.batchOffsets(r, batchShape: outer, outerA, outerB)
                 row(op, pa + oa, sa[shape.count - 1], pb + ob, sb[shape.count - 1], po + r * inner, inner)
                 activation?.apply(po + r * inner, 0..<inner)
             }
