@@ -269,7 +269,49 @@ int whittle_clip_f32(float *p, size_t count, float lo, float hi) {
     return 1;
 }
 
+// The same with AVX-512 masks: the finite lanes update the three accumulators directly (5
+// instructions per 16 floats against AVX2's 9 per 8; calibration scans every watched tensor).
+__attribute__((target("avx512f"))) static void finite_min_max_sum_avx512(
+    const float *src, size_t count, float *low, float *high, float *total) {
+    __m512 lo = _mm512_set1_ps(__builtin_inff()), hi = _mm512_set1_ps(-__builtin_inff()), sum = _mm512_setzero_ps();
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) {
+        __m512 v = _mm512_loadu_ps(src + i);
+        __mmask16 finite = _mm512_cmp_ps_mask(_mm512_sub_ps(v, v), _mm512_setzero_ps(), _CMP_EQ_OQ);
+        lo = _mm512_mask_min_ps(lo, finite, lo, v);
+        hi = _mm512_mask_max_ps(hi, finite, hi, v);
+        sum = _mm512_mask_add_ps(sum, finite, sum, v);
+    }
+    float l[16], h[16], s[16];
+    _mm512_storeu_ps(l, lo);
+    _mm512_storeu_ps(h, hi);
+    _mm512_storeu_ps(s, sum);
+    float rl = __builtin_inff(), rh = -__builtin_inff(), rs = 0;
+    for (int k = 0; k < 16; k++) {
+        rl = l[k] < rl ? l[k] : rl;
+        rh = h[k] > rh ? h[k] : rh;
+        rs += s[k];
+    }
+    for (; i < count; i++) {
+        float x = src[i];
+        if (x - x == 0) {
+            rl = x < rl ? x : rl;
+            rh = x > rh ? x : rh;
+            rs += x;
+        }
+    }
+    *low = rl;
+    *high = rh;
+    *total = rs;
+}
+
 int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, float *high, float *sum) {
+    static int avx512 = -1;
+    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f");
+    if (avx512) {
+        finite_min_max_sum_avx512(src, count, low, high, sum);
+        return 1;
+    }
     if (!has_avx2_fma()) return 0;
     finite_min_max_sum_avx2(src, count, low, high, sum);
     return 1;

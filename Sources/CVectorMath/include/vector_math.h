@@ -24,7 +24,8 @@ int whittle_relu_f32(float *p, size_t count);
 int whittle_clip_f32(float *p, size_t count, float lo, float hi);
 
 /// The min, max and sum of the finite elements of src (NaN and infinities skipped; +inf, -inf
-/// and 0 when there are none), summed in a fixed order; 0 without AVX2 + FMA.
+/// and 0 when there are none), summed in a fixed order for the CPU's vector width (AVX-512 or
+/// AVX2); 0 without either.
 int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, float *high, float *sum);
 
 #endif
