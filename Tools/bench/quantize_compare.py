@@ -19,13 +19,16 @@ and run in onnxruntime; the markdown table goes to stdout, progress to stderr.
 Usage: .venv/bin/python Tools/bench/quantize_compare.py [--zoo DIR] [--work DIR]
 (whittle from .build/release, or $WHITTLE)."""
 import argparse
+import atexit
 import gzip
 import json
 import os
 import pathlib
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -112,14 +115,23 @@ def ort_pre_process(model, out):
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     start = time.perf_counter()
-    # Symbolic shape inference needs sympy; without it onnxruntime asks for skip_symbolic_shape
-    # (ONNX shape inference and the graph optimization still run).
-    try:
-        quant_pre_process(str(model), str(out), skip_symbolic_shape=not HAS_SYMPY)
-    except Exception as error:  # onnxruntime's symbolic inference gives up on some exports (BERT's Min(512, seq))
-        log(f"{pathlib.Path(model).name}: quant_pre_process symbolic shape inference failed ({error}); retrying without it")
-        SKIPPED_SYMBOLIC.add(pathlib.Path(model).name)
-        quant_pre_process(str(model), str(out), skip_symbolic_shape=True)
+    model, out = pathlib.Path(model).resolve(), pathlib.Path(out).resolve()
+    # A failed attempt leaves onnxruntime's external-data temporaries (435 MB for BERT) in the
+    # working directory, so it runs in a scratch one.
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        try:
+            # Symbolic shape inference needs sympy; without it onnxruntime asks for skip_symbolic_shape
+            # (ONNX shape inference and the graph optimization still run).
+            try:
+                quant_pre_process(str(model), str(out), skip_symbolic_shape=not HAS_SYMPY)
+            except Exception as error:  # onnxruntime's symbolic inference gives up on some exports (BERT's Min(512, seq))
+                log(f"{model.name}: quant_pre_process symbolic shape inference failed ({error}); retrying without it")
+                SKIPPED_SYMBOLIC.add(model.name)
+                quant_pre_process(str(model), str(out), skip_symbolic_shape=True)
+        finally:
+            os.chdir(here)
     return time.perf_counter() - start
 
 
@@ -398,6 +410,12 @@ def main():
     parser.add_argument("--only", nargs="*", default=["digits", "bert", "bert-outliers", "latency", "cost"])
     parser.add_argument("--ort-static", nargs=3, metavar=("PRE", "OUT", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    # onnxruntime's quantization tools leave temporaries (sym_shape_infer_temp.onnx, external
+    # data under uuid names) in the working directory: run from a scratch one.
+    args.zoo, args.work = args.zoo.resolve(), args.work.resolve()
+    scratch = tempfile.mkdtemp(prefix="quantize-compare-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    os.chdir(scratch)
     if args.ort_static:
         ort_static(*map(pathlib.Path, args.ort_static))
         return
