@@ -151,6 +151,28 @@ AVX2 static float max_avx2(const float *src, size_t count) {
     return m;
 }
 
+// The lanes' partial results in lane order, then the scalar tail: both vector widths end here.
+static void finish_min_max_sum(
+    const float *l, const float *h, const float *s, int lanes, const float *tail, size_t rest, float *low, float *high, float *total) {
+    float rl = __builtin_inff(), rh = -__builtin_inff(), rs = 0;
+    for (int k = 0; k < lanes; k++) {
+        rl = l[k] < rl ? l[k] : rl;
+        rh = h[k] > rh ? h[k] : rh;
+        rs += s[k];
+    }
+    for (size_t i = 0; i < rest; i++) {
+        float x = tail[i];
+        if (x - x == 0) {
+            rl = x < rl ? x : rl;
+            rh = x > rh ? x : rh;
+            rs += x;
+        }
+    }
+    *low = rl;
+    *high = rh;
+    *total = rs;
+}
+
 // Lane-wise min, max and sum of the finite elements (v - v is 0 only for finite v), then the
 // lanes in order and the scalar tail: the same result on every run.
 AVX2 static void finite_min_max_sum_avx2(const float *src, size_t count, float *low, float *high, float *total) {
@@ -168,23 +190,7 @@ AVX2 static void finite_min_max_sum_avx2(const float *src, size_t count, float *
     _mm256_storeu_ps(l, lo);
     _mm256_storeu_ps(h, hi);
     _mm256_storeu_ps(s, sum);
-    float rl = __builtin_inff(), rh = -__builtin_inff(), rs = 0;
-    for (int k = 0; k < 8; k++) {
-        rl = l[k] < rl ? l[k] : rl;
-        rh = h[k] > rh ? h[k] : rh;
-        rs += s[k];
-    }
-    for (; i < count; i++) {
-        float x = src[i];
-        if (x - x == 0) {
-            rl = x < rl ? x : rl;
-            rh = x > rh ? x : rh;
-            rs += x;
-        }
-    }
-    *low = rl;
-    *high = rh;
-    *total = rs;
+    finish_min_max_sum(l, h, s, 8, src + i, count - i, low, high, total);
 }
 
 // x < 0 ? 0 : x (so -0 and NaN pass through) and Swift's min(max(x, lo), hi) (NaN passes,
@@ -286,23 +292,7 @@ __attribute__((target("avx512f"))) static void finite_min_max_sum_avx512(
     _mm512_storeu_ps(l, lo);
     _mm512_storeu_ps(h, hi);
     _mm512_storeu_ps(s, sum);
-    float rl = __builtin_inff(), rh = -__builtin_inff(), rs = 0;
-    for (int k = 0; k < 16; k++) {
-        rl = l[k] < rl ? l[k] : rl;
-        rh = h[k] > rh ? h[k] : rh;
-        rs += s[k];
-    }
-    for (; i < count; i++) {
-        float x = src[i];
-        if (x - x == 0) {
-            rl = x < rl ? x : rl;
-            rh = x > rh ? x : rh;
-            rs += x;
-        }
-    }
-    *low = rl;
-    *high = rh;
-    *total = rs;
+    finish_min_max_sum(l, h, s, 16, src + i, count - i, low, high, total);
 }
 
 int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, float *high, float *sum) {

@@ -38,9 +38,7 @@ public final class Session {
     public init(model: Model, options: Options = Options(), registry: KernelRegistry = .standard) throws {
         self.model = model
         self.options = options
-        var compiler = PlanCompiler(model: model, registry: registry)
-        compiler.fuseActivations = true
-        self.plan = try compiler.compile(model.graph)
+        self.plan = try Self.compile(model, registry, fusing: true)
         self.registry = registry
         // A quarter of the cap may idle between runs: a run's peak working set for any model
         // that fits the cap comfortably.
@@ -81,18 +79,24 @@ public final class Session {
 
     private func plan(keeping values: Set<ObjectIdentifier>) throws -> ExecutionPlan {
         if let watchedPlan, watchedPlan.values == values { return watchedPlan.plan }
-        var compiler = PlanCompiler(model: model, registry: registry)
-        compiler.fuseActivations = true
-        compiler.keepValues = values
-        let compiled = try compiler.compile(model.graph)
+        let compiled = try Self.compile(model, registry, fusing: true, keeping: values)
         watchedPlan = (values, compiled)
         return compiled
     }
 
     private func observedPlan() throws -> ExecutionPlan {
         if let unfusedPlan { return unfusedPlan }
-        let compiled = try PlanCompiler(model: model, registry: registry).compile(model.graph)
+        let compiled = try Self.compile(model, registry, fusing: false)
         unfusedPlan = compiled
         return compiled
+    }
+
+    private static func compile(
+        _ model: Model, _ registry: KernelRegistry, fusing: Bool, keeping values: Set<ObjectIdentifier> = []
+    ) throws -> ExecutionPlan {
+        var compiler = PlanCompiler(model: model, registry: registry)
+        compiler.fuseActivations = fusing
+        compiler.keepValues = values
+        return try compiler.compile(model.graph)
     }
 }

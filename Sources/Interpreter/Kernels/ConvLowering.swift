@@ -81,15 +81,17 @@ struct ConvLowering {
             b = UnsafePointer(scratch)
         }
         if let bias { fillBias(bias, out: out, first: 0, last: positions) }
-        let gemmContext = threads > 1 ? context : nil
-        if let gemmContext {
-            gemmContext.sgemm(
-                m: m, n: positions, k: k, a: w, lda: k, b: b, ldb: positions, beta: bias == nil ? 0 : 1, c: out, ldc: positions)
-        } else {
+        let beta: Float = bias == nil ? 0 : 1
+        // With one thread for this call (samples already spread over the threads), nothing here
+        // splits again.
+        guard threads > 1 else {
             BLAS.sgemm(
-                transA: false, transB: false, m: m, n: positions, k: k, alpha: 1, a: w, lda: k, b: b, ldb: positions,
-                beta: bias == nil ? 0 : 1, c: out, ldc: positions)
+                transA: false, transB: false, m: m, n: positions, k: k, alpha: 1, a: w, lda: k, b: b, ldb: positions, beta: beta,
+                c: out, ldc: positions)
+            if let activation { for o in 0..<m { activation.apply(out + o * positions, 0..<positions) } }
+            return
         }
+        context.sgemm(m: m, n: positions, k: k, a: w, lda: k, b: b, ldb: positions, beta: beta, c: out, ldc: positions)
         if let activation {
             context.parallelFor(m, grain: max(1, 65536 / max(1, positions))) { rows in
                 for o in rows { activation.apply(out + o * positions, 0..<positions) }

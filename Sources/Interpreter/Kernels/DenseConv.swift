@@ -4,7 +4,7 @@ import ONNXIR
 /// Conv (opset 1, 11) for NCHW inputs of any spatial rank: groups (depthwise by a direct loop),
 /// strides, dilations, pads, auto_pad; dense groups through im2col + sgemm (1x1 stride-1 convs
 /// skip im2col; see ConvLowering). Batches run in parallel when threads allow.
-final class DenseConvKernel: Kernel {
+final class DenseConvKernel: Kernel, ActivationAbsorbing {
     let group: Int
     let attributeKernel: [Int]?
     let strides: [Int]?

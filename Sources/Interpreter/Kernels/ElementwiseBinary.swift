@@ -4,7 +4,7 @@ import ONNXIR
 /// Broadcasting binary ops: arithmetic (Add Sub Mul Div Pow Max Min Mod Sum Mean), comparisons
 /// (Equal Less Greater LessOrEqual GreaterOrEqual) and logic (And Or Xor), over float, double and
 /// the integer types. Variadic Sum/Max/Min/Mean fold pairwise.
-final class BinaryKernel: Kernel {
+final class BinaryKernel: Kernel, ActivationAbsorbing {
     enum Op {
         case add, sub, mul, div, pow, max, min, mod, fmod, equal, less, greater, lessOrEqual, greaterOrEqual, and, or, xor, bitShiftLeft,
             bitShiftRight, bitAnd, bitOr, bitXor
@@ -26,11 +26,9 @@ final class BinaryKernel: Kernel {
             return [acc]
         }
         if let activation, present.count == 2, inputs.count == 2 {
-            let result = try apply(acc, present[1], context, activation: activation)
-            // Only float32 takes the activation in its loop; other types get the Relu kernel's.
-            return result.activated ? [result.tensor] : try UnaryKernel(.relu).run([result.tensor], context)
+            return [try apply(acc, present[1], context, then: activation)]
         }
-        for next in present.dropFirst() { acc = try apply(acc, next, context).tensor }
+        for next in present.dropFirst() { acc = try apply(acc, next, context) }
         if isVariadicMean && present.count > 1 {
             let n = Float(present.count)
             let out = try context.allocate(acc.dataType, acc.shape)
@@ -41,17 +39,23 @@ final class BinaryKernel: Kernel {
         return [acc]
     }
 
+    /// The op followed by a fused activation: inside float32's loop, else by the activation's
+    /// own kernel.
     private func apply(
-        _ a: RuntimeTensor, _ b: RuntimeTensor, _ context: ExecutionContext, activation: FusedActivation? = nil
-    ) throws -> (tensor: RuntimeTensor, activated: Bool) {
-        if let activation, a.dataType == .float, b.dataType == .float, let arithmetic = FloatArithmetic.op(op),
+        _ a: RuntimeTensor, _ b: RuntimeTensor, _ context: ExecutionContext, then activation: FusedActivation
+    ) throws -> RuntimeTensor {
+        if a.dataType == .float, b.dataType == .float, let arithmetic = FloatArithmetic.op(op),
             let shape = Broadcasting.shape([a.shape, b.shape])
         {
             let out = try context.allocate(.float, shape)
             FloatArithmetic.run(arithmetic, a, b, out, context, activation: activation)
-            return (out, true)
+            return out
         }
-        return (try apply(a, b, context), false)
+        let result = try apply(a, b, context)
+        guard case .unary(let unary) = activation, let activated = try UnaryKernel(unary).run([result], context).first ?? nil else {
+            throw KernelFailure("internal: only unary activations fuse after \(op)")
+        }
+        return activated
     }
 
     private func apply(_ a: RuntimeTensor, _ b: RuntimeTensor, _ context: ExecutionContext) throws -> RuntimeTensor {

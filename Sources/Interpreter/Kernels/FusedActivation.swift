@@ -1,5 +1,11 @@
 import CVectorMath
 
+/// A kernel that can apply the activation node after it to its own output (Conv, and the
+/// residual Add); the planner sets `activation` when it fuses the pair.
+protocol ActivationAbsorbing: AnyObject {
+    var activation: FusedActivation? { get set }
+}
+
 /// An activation a Conv applies to its own output while it is still in cache, instead of a
 /// separate node reading and writing the whole tensor again. Each case computes exactly what the
 /// standalone kernel computes (the same loops), so fused and unfused results are bit-identical.

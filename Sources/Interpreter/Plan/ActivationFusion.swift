@@ -31,22 +31,29 @@ struct ActivationFusion {
         // A residual Add followed by a Relu (ResNet's blocks): the Add applies it per row.
         for node in graph.nodes where node.opType == "Add" && node.normalizedDomain.isEmpty && node.inputs.count == 2 {
             guard let out = node.outputs.first ?? nil, node.outputs.count == 1, !out.isGraphOutput, !keep.contains(ObjectIdentifier(out)),
-                let user = out.userNodes.first, out.userNodes.count == 1, user.opType == "Relu", user.normalizedDomain.isEmpty,
-                user.graph === out.graph, let relu = user.outputs.first ?? nil
+                let (user, relu) = soleReader(of: out), user.opType == "Relu"
             else { continue }
             result[ObjectIdentifier(node)] = Pair(activation: .unary(.relu), absorbed: [user], output: relu)
         }
         return result
     }
 
-    private func pair(after value: Value) throws -> Pair? {
+    /// The one node reading `value`, as its first input, when it is a standard op of the same
+    /// graph with a single output; and that output.
+    private func soleReader(of value: Value) -> (node: Node, output: Value)? {
         let users = value.userNodes
-        guard users.allSatisfy({ $0.normalizedDomain.isEmpty && $0.graph === value.graph }) else { return nil }
-        if users.count == 1, let user = users.first, user.inputs.first ?? nil === value, let out = user.outputs.first ?? nil,
-            user.outputs.count == 1, let activation = try activation(of: user)
-        {
+        guard users.count == 1, let user = users.first, user.normalizedDomain.isEmpty, user.graph === value.graph,
+            user.inputs.first ?? nil === value, user.outputs.count == 1, let out = user.outputs[0]
+        else { return nil }
+        return (user, out)
+    }
+
+    private func pair(after value: Value) throws -> Pair? {
+        if let (user, out) = soleReader(of: value), let activation = try activation(of: user) {
             return Pair(activation: activation, absorbed: [user], output: out)
         }
+        let users = value.userNodes
+        guard users.allSatisfy({ $0.normalizedDomain.isEmpty && $0.graph === value.graph }) else { return nil }
         // x * Sigmoid(x) (SiLU / Swish as exported): the Sigmoid feeds only the Mul.
         if users.count == 2, let sigmoid = users.first(where: { $0.opType == "Sigmoid" }),
             let mul = users.first(where: { $0.opType == "Mul" }), let s = sigmoid.outputs.first ?? nil,

@@ -10,8 +10,9 @@ struct PlanStep {
     let releaseAfter: [Int]
     /// Nodes this step's kernel computes besides its own (an activation fused into a Conv).
     var absorbed: [Node] = []
+
     /// The values the outputs hold, for observers (a fused step yields its last node's output).
-    var outputValues: [Value?] = []
+    var outputValues: [Value?] { absorbed.last?.outputs ?? node.outputs }
 }
 
 /// A graph compiled for execution: node order, a kernel per node (attributes parsed once), value
@@ -30,6 +31,8 @@ public final class ExecutionPlan {
     /// Values of enclosing graphs read here, filled from the parent environment.
     let captured: [(slot: Int, value: Value)]
     let steps: [PlanStep]
+    /// Each fused step's absorbed nodes, by the step's node.
+    private let absorbedByNode: [ObjectIdentifier: [Node]]
 
     init(
         graph: Graph, slotCount: Int, slotIndex: [ObjectIdentifier: Int], inputSlots: [Int], outputSlots: [Int],
@@ -45,13 +48,15 @@ public final class ExecutionPlan {
         self.inputDefaults = inputDefaults
         self.captured = captured
         self.steps = steps
+        self.absorbedByNode = Dictionary(
+            uniqueKeysWithValues: steps.filter { !$0.absorbed.isEmpty }.map { (ObjectIdentifier($0.node), $0.absorbed) })
     }
 
     public var nodeCount: Int { steps.count }
 
     /// The nodes fused into `node`'s step, in graph order (empty when it runs alone).
     public func absorbedNodes(of node: Node) -> [Node] {
-        steps.first { $0.node === node }?.absorbed ?? []
+        absorbedByNode[ObjectIdentifier(node)] ?? []
     }
 }
 
@@ -113,9 +118,8 @@ struct PlanCompiler {
                 }
             }
             let kernel = try makeKernel(for: node)
-            if let pair = fused[ObjectIdentifier(node)], kernel is DenseConvKernel || kernel is BinaryKernel {
-                (kernel as? DenseConvKernel)?.activation = pair.activation
-                (kernel as? BinaryKernel)?.activation = pair.activation
+            if let pair = fused[ObjectIdentifier(node)], let absorbing = kernel as? ActivationAbsorbing {
+                absorbing.activation = pair.activation
                 absorbedBy[ObjectIdentifier(node)] = pair.absorbed
                 steps.append((node, kernel, inputs, [slot(pair.output)]))
                 continue
@@ -142,8 +146,7 @@ struct PlanCompiler {
         let planSteps = steps.enumerated().map { i, s in
             PlanStep(
                 node: s.node, kernel: s.kernel, inputSlots: s.inputs, outputSlots: s.outputs, releaseAfter: releases[i],
-                absorbed: absorbedBy[ObjectIdentifier(s.node)] ?? [],
-                outputValues: absorbedBy[ObjectIdentifier(s.node)]?.last.map { [$0.outputs[0]] } ?? s.node.outputs)
+                absorbed: absorbedBy[ObjectIdentifier(s.node)] ?? [])
         }
         return ExecutionPlan(
             graph: graph, slotCount: slotIndex.count, slotIndex: slotIndex, inputSlots: inputSlots, outputSlots: outputSlots,
