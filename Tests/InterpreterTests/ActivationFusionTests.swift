@@ -156,17 +156,8 @@ import Testing
         for o in 0..<cout {
             for oy in 0..<h {
                 for ox in 0..<w {
-                    var sum: Float = 0
-                    for c in 0..<cin {
-                        for ky in 0..<3 {
-                            for kx in 0..<3 {
-                                let iy = oy - 1 + ky, ix = ox - 1 + kx
-                                if iy >= 0 && iy < h && ix >= 0 && ix < w {
-                                    sum += x[(c * h + iy) * w + ix] * wt[((o * cin + c) * 3 + ky) * 3 + kx]
-                                }
-                            }
-                        }
-                    }
+                    let sum = DirectConvolution.value3x3(
+                        x: x, weights: wt, inputs: cin, h: h, w: w, output: o, oy: oy, ox: ox, padTop: 1, padLeft: 1)
                     #expect(abs(y[(o * h + oy) * w + ox] - sum) < 1e-4)
                 }
             }

@@ -40,17 +40,8 @@ import Testing
             for o in 0..<cout {
                 for oy in 0..<oh {
                     for ox in 0..<ow {
-                        var sum: Float = 0
-                        for c in 0..<cin {
-                            for ky in 0..<3 {
-                                for kx in 0..<3 {
-                                    let iy = oy - pads[0] + ky, ix = ox - pads[1] + kx
-                                    if iy >= 0 && iy < h && ix >= 0 && ix < w {
-                                        sum += x[(c * h + iy) * w + ix] * wt[((o * cin + c) * 3 + ky) * 3 + kx]
-                                    }
-                                }
-                            }
-                        }
+                        let sum = DirectConvolution.value3x3(
+                            x: x, weights: wt, inputs: cin, h: h, w: w, output: o, oy: oy, ox: ox, padTop: pads[0], padLeft: pads[1])
                         let got = values[((n * cout + o) * oh + oy) * ow + ox]
                         #expect(abs(got - (bias[o] + sign * sum)) < 2e-5, "sample \(n) channel \(o) at \(oy),\(ox)")
                     }
