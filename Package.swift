@@ -37,10 +37,12 @@ let package = Package(
             ]),
         // AVX2/FMA activation loops picked at run time (the Swift code targets baseline x86-64).
         .target(name: "CVectorMath", path: "Sources/CVectorMath"),
+        // The interpreter's spinning worker threads (pthreads and C11 atomics).
+        .target(name: "CWorkerPool", path: "Sources/CWorkerPool", linkerSettings: [.linkedLibrary("pthread")]),
         .target(name: "ONNXIR"),
         .target(name: "ONNXSerialization", dependencies: ["ONNXIR", "CONNXProto"]),
         .target(
-            name: "Interpreter", dependencies: ["ONNXIR", "COpenBLAS", "CVectorMath"],
+            name: "Interpreter", dependencies: ["ONNXIR", "COpenBLAS", "CVectorMath", "CWorkerPool"],
             swiftSettings: [
                 // Kernels share raw buffers across threads by design; Swift 5 mode keeps that expressible.
                 .swiftLanguageMode(.v5), .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),

@@ -4,6 +4,8 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include "activation16.h"
+
 typedef float v8 __attribute__((ext_vector_type(8)));
 
 // The interior loop once per vector width: each output vector sums its taps in registers
@@ -93,7 +95,8 @@ enum { DENSE1, MASKED1, DENSE2, MASKED2, GATHER };
 // accumulator, so `rows` FMA chains run at once: one chain alone waits on FMA latency.
 AVX512 __attribute__((always_inline)) static inline void block_rows(
     int mode, int rows, const float *const *src, const float *w, long kh, long kw, long dx, long sx, long iw,
-    long start, const __mmask16 *ma, const __mmask16 *mb, __m512i even, float bias, float *const *dst, __mmask16 store) {
+    long start, const __mmask16 *ma, const __mmask16 *mb, __m512i even, float bias, float *const *dst, __mmask16 store,
+    int activation, __m512 lo, __m512 hi) {
     __m512 acc[ROWS];
     for (int j = 0; j < rows; j++) acc[j] = _mm512_set1_ps(bias);
     for (long ky = 0; ky < kh; ky++) {
@@ -125,18 +128,20 @@ AVX512 __attribute__((always_inline)) static inline void block_rows(
             }
         }
     }
-    for (int j = 0; j < rows; j++) _mm512_mask_storeu_ps(dst[j], store, acc[j]);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int j = 0; j < rows; j++) _mm512_mask_storeu_ps(dst[j], store, whittle_activate16(acc[j], activation, lo, hi, zero));
 }
 
 #define BLOCK_ROWS(MODE)                                                                                  \
-    (rows == ROWS ? block_rows(MODE, ROWS, src, w, kh, kw, dx, sx, iw, start, ma, mb, even, bias, dst, store) \
-                  : block_rows(MODE, 1, src, w, kh, kw, dx, sx, iw, start, ma, mb, even, bias, dst, store))
+    (rows == ROWS ? block_rows(MODE, ROWS, src, w, kh, kw, dx, sx, iw, start, ma, mb, even, bias, dst, store, activation, vlo, vhi) \
+                  : block_rows(MODE, 1, src, w, kh, kw, dx, sx, iw, start, ma, mb, even, bias, dst, store, activation, vlo, vhi))
 
 // Blocks of 16 output columns, outermost; the lane masks of a block's taps are the same in every
 // row, so they are computed once per block; rows go ROWS at a time.
 AVX512 static void depthwise16(
     const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias) {
+    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
+    const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     for (long ox = 0; ox < ow; ox += 16) {
         long count = ow - ox < 16 ? ow - ox : 16;
@@ -175,10 +180,21 @@ AVX512 static void depthwise16(
 
 __attribute__((target("avx2,fma"))) static void depthwise8(
     const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias) {
+    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
     long first, vectorEnd;
     interior(iw, kw, sx, dx, px, ow, 8, &first, &vectorEnd);
     DEPTHWISE_BODY(v8, 8, EVEN8)
+    // The fallback applies its activation in a second pass over the plane (still in L1).
+    if (activation == WHITTLE_ACTIVATION_NONE) return;
+    for (long i = 0; i < oh * ow; i++) {
+        float v = out[i];
+        if (activation == WHITTLE_ACTIVATION_RELU) {
+            out[i] = v < 0 ? 0 : v;
+        } else {
+            v = lo >= v ? lo : v;
+            out[i] = hi < v ? hi : v;
+        }
+    }
 }
 
 static int best_level(void) {
@@ -191,36 +207,36 @@ static int best_level(void) {
 
 int whittle_depthwise2d_f32_at(
     int level, const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias) {
+    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
     if (kh > MAX_TAPS || kw > MAX_TAPS || level < 1 || level > best_level()) return 0;
     if (level == 2) {
-        depthwise16(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias);
+        depthwise16(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
     } else {
-        depthwise8(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias);
+        depthwise8(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
     }
     return 1;
 }
 
 int whittle_depthwise2d_f32(
     const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias) {
-    return whittle_depthwise2d_f32_at(best_level(), x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias);
+    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
+    return whittle_depthwise2d_f32_at(best_level(), x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
 }
 
 #else
 
 int whittle_depthwise2d_f32_at(
     int level, const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias) {
+    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
     (void)level; (void)x; (void)ih; (void)iw; (void)w; (void)kh; (void)kw; (void)sy; (void)sx; (void)dy; (void)dx;
-    (void)py; (void)px; (void)out; (void)oh; (void)ow; (void)bias;
+    (void)py; (void)px; (void)out; (void)oh; (void)ow; (void)bias; (void)activation; (void)lo; (void)hi;
     return 0;
 }
 
 int whittle_depthwise2d_f32(
     const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias) {
-    return whittle_depthwise2d_f32_at(0, x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias);
+    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
+    return whittle_depthwise2d_f32_at(0, x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
 }
 
 #endif

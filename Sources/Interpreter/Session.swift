@@ -34,6 +34,8 @@ public final class Session {
     public private(set) var lastPeakBytes = 0
     /// Buffers freed by one run, reused by the next.
     let pool: StoragePool
+    /// Threads beside the caller's for parallel kernels, started once per session.
+    let workers: WorkerPool?
 
     public init(model: Model, options: Options = Options(), registry: KernelRegistry = .standard) throws {
         self.model = model
@@ -43,6 +45,7 @@ public final class Session {
         // A quarter of the cap may idle between runs: a run's peak working set for any model
         // that fits the cap comfortably.
         self.pool = StoragePool(limitBytes: options.memoryCapBytes / 4)
+        self.workers = WorkerPool(threads: options.threads)
         // Kernels split GEMMs over the threads themselves (ExecutionContext.sgemm).
         BLAS.setThreads(1)
     }
@@ -67,7 +70,7 @@ public final class Session {
     ) throws -> [RuntimeTensor] {
         let inputs = try InputValidation.bind(feeds, to: model.graph)
         let accountant = MemoryAccountant(capBytes: options.memoryCapBytes)
-        let context = ExecutionContext(threads: options.threads, accountant: accountant, pool: pool)
+        let context = ExecutionContext(threads: options.threads, accountant: accountant, pool: pool, workers: workers)
         let chosen = try observe == nil ? plan : observing.map(plan(keeping:)) ?? observedPlan()
         var executor = Executor(plan: chosen, context: context)
         executor.observer = observe

@@ -19,6 +19,15 @@ struct BenchReport: Codable {
     var peakRSSBytes: Int
     /// With --profile: time per op type, largest first.
     var profile: [OpProfile]?
+    /// With --profile: every plan step, slowest first (the text output lists the first 15).
+    var nodes: [NodeProfile]?
+}
+
+/// Kernel time of one plan step (a node and whatever is fused into it) over a run.
+struct NodeProfile: Codable {
+    var node: String
+    var op: String
+    var msPerRun: Double
 }
 
 /// Kernel time of one op type over a run (`whittle bench --profile`).
@@ -104,7 +113,7 @@ struct BenchCommand: ParsableCommand {
         var report = BenchReport(
             model: model, threads: threads, runs: runs, warmup: warmup, medianMs: Self.percentile(times, 0.5),
             p90Ms: Self.percentile(times, 0.9), minMs: times[0], peakRSSBytes: Self.peakRSS())
-        if profile { report.profile = try profileOps(session, feeds) }
+        if profile { (report.profile, report.nodes) = try profileOps(session, feeds) }
         if json {
             try CommandSupport.printJSON(report)
         } else {
@@ -116,14 +125,23 @@ struct BenchCommand: ParsableCommand {
                 let op = row.op.padding(toLength: max(24, row.op.count), withPad: " ", startingAt: 0)
                 print("  " + op + String(format: " %5d nodes %10.3f ms %6.1f%%", row.nodes, row.msPerRun, row.share * 100))
             }
+            if let steps = report.nodes, !steps.isEmpty {
+                print("slowest nodes:")
+                for row in steps.prefix(Self.slowestNodeCount) {
+                    print(String(format: "  %10.3f ms  ", row.msPerRun) + "\(row.node) (\(row.op))")
+                }
+            }
         }
     }
 
-    /// Kernel time per op type, averaged over `runs` profiled runs (not the timed ones: the
-    /// timers cost a little). Nodes fused into one kernel share a row.
-    func profileOps(_ session: Session, _ feeds: [String: RuntimeTensor]) throws -> [OpProfile] {
+    static let slowestNodeCount = 15
+
+    /// Kernel time per op type and of the slowest steps, averaged over `runs` profiled runs (not
+    /// the timed ones: the timers cost a little). Nodes fused into one kernel share a row.
+    func profileOps(_ session: Session, _ feeds: [String: RuntimeTensor]) throws -> ([OpProfile], [NodeProfile]) {
         var nanoseconds: [String: UInt64] = [:]
         var nodes: [String: Set<ObjectIdentifier>] = [:]
+        var perStep: [ObjectIdentifier: (node: Node, op: String, ns: UInt64)] = [:]
         for _ in 0..<runs {
             _ = try CommandSupport.run(session, feeds) { node, ns in
                 // A step with fused nodes is listed as their op types joined by "+" ("Conv+Relu").
@@ -131,13 +149,18 @@ struct BenchCommand: ParsableCommand {
                 let op = fused.map(\.qualifiedOp).joined(separator: "+")
                 nanoseconds[op, default: 0] += ns
                 for n in fused { nodes[op, default: []].insert(ObjectIdentifier(n)) }
+                perStep[ObjectIdentifier(node), default: (node, op, 0)].ns += ns
             }
         }
         let total = Double(nanoseconds.values.reduce(0, +))
-        return nanoseconds.map { op, ns in
+        let byOp = nanoseconds.map { op, ns in
             OpProfile(
                 op: op, nodes: nodes[op]?.count ?? 0, msPerRun: Double(ns) / 1e6 / Double(runs), share: total > 0 ? Double(ns) / total : 0)
         }.sorted { ($0.msPerRun, $1.op) > ($1.msPerRun, $0.op) }
+        let steps = perStep.values.sorted { ($0.ns, $1.node.name) > ($1.ns, $0.node.name) }.map {
+            NodeProfile(node: $0.node.name.isEmpty ? "(unnamed)" : $0.node.name, op: $0.op, msPerRun: Double($0.ns) / 1e6 / Double(runs))
+        }
+        return (byOp, steps)
     }
 
     static func percentile(_ sorted: [Double], _ p: Double) -> Double {

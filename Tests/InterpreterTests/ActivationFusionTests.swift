@@ -8,9 +8,10 @@ import Testing
 /// unfused plan. Both must give bit-identical outputs, and fusion must stop where the Conv's
 /// output has another reader.
 @Suite struct ActivationFusionTests {
-    /// x -> Conv (3x3 dense or depthwise) -> activation built by `tail` -> y.
-    static func model(depthwise: Bool, _ tail: (Graph, Value) -> Value) -> Model {
-        let (c, h, w) = (4, 9, 10)
+    /// x -> Conv (3x3 dense or depthwise) -> activation built by `tail` -> y, on a [1, 4, 9, width]
+    /// input (depthwise planes under 16 wide take the 16-channel kernel, wider ones the plane kernel).
+    static func model(depthwise: Bool, width: Int = 10, _ tail: (Graph, Value) -> Value) -> Model {
+        let (c, h, w) = (4, 9, width)
         var g = SeededGenerator(seed: depthwise ? 3 : 4)
         let graph = Graph(name: "fusion")
         let x = graph.addInput(named: "x", type: .tensor(.float, TensorShape([1, Int64(c), Int64(h), Int64(w)])))
@@ -50,12 +51,12 @@ import Testing
         ]
     }
 
-    @Test(arguments: [false, true])
-    func fusedRunsMatchUnfusedBitForBit(depthwise: Bool) throws {
+    @Test(arguments: [(false, 10), (true, 10), (true, 20)])
+    func fusedRunsMatchUnfusedBitForBit(depthwise: Bool, width: Int) throws {
         var g = SeededGenerator(seed: 11)
-        let feeds = ["x": RuntimeTensor.float32([1, 4, 9, 10], (0..<360).map { _ in g.nextFloat(in: -2...2) })]
+        let feeds = ["x": RuntimeTensor.float32([1, 4, 9, width], (0..<(36 * width)).map { _ in g.nextFloat(in: -2...2) })]
         for (name, tail) in Self.tails {
-            let session = try Session(model: Self.model(depthwise: depthwise, tail))
+            let session = try Session(model: Self.model(depthwise: depthwise, width: width, tail))
             #expect(session.plan.nodeCount < session.model.graph.nodes.count, "\(name) was not fused")
             let fused = try session.run(feeds)[0].floatValues()
             var seen = 0

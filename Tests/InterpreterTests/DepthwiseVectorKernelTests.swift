@@ -2,8 +2,9 @@ import CVectorMath
 import TestSupport
 import Testing
 
-/// The C depthwise loops (AVX-512 with masked edges, AVX2 with scalar edges) agree with a naive
-/// convolution over random plane sizes, kernels, strides (1, 2 and gathered 3), dilations and pads.
+/// The C depthwise loops (AVX-512 with masked edges, AVX2 with scalar edges, and 16 channels per
+/// vector for narrow planes) agree with a naive convolution over random plane sizes, kernels,
+/// strides (1, 2 and gathered 3), dilations and pads, and with each other.
 @Suite struct DepthwiseVectorKernelTests {
     @Test(arguments: [1, 2])
     func matchesNaiveConvolution(level: Int32) {
@@ -20,7 +21,7 @@ import Testing
             let x = (0..<(ih * iw)).map { _ in g.nextFloat(in: -1...1) }
             let w = (0..<(kh * kw)).map { _ in g.nextFloat(in: -1...1) }
             var out = [Float](repeating: .nan, count: oh * ow)
-            let ran = whittle_depthwise2d_f32_at(level, x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, &out, oh, ow, 0.5)
+            let ran = whittle_depthwise2d_f32_at(level, x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, &out, oh, ow, 0.5, 0, 0, 0)
             guard ran != 0 else { return }  // this CPU lacks the instruction set
             for oy in 0..<oh {
                 for ox in 0..<ow {
@@ -39,9 +40,77 @@ import Testing
         #expect(checked > 300)
     }
 
+    /// The 16-channel kernel gives the plane kernel's bits (same taps, same order, both FMA) over
+    /// channel counts that leave a partial block, strides, dilations and pads.
+    @Test func channelKernelMatchesPlaneKernel() {
+        var g = SeededGenerator(seed: 11)
+        var checked = 0
+        for _ in 0..<120 {
+            let (ih, iw) = (Int.random(in: 1...16, using: &g), Int.random(in: 1...16, using: &g))
+            let (kh, kw) = (Int.random(in: 1...5, using: &g), Int.random(in: 1...5, using: &g))
+            let (sy, sx) = (Int.random(in: 1...2, using: &g), Int.random(in: 1...2, using: &g))
+            let (dy, dx) = (Int.random(in: 1...2, using: &g), Int.random(in: 1...2, using: &g))
+            let (py, px) = (Int.random(in: 0...2, using: &g), Int.random(in: 0...2, using: &g))
+            let channels = Int.random(in: 1...40, using: &g)
+            let oh = (ih + 2 * py - dy * (kh - 1) - 1) / sy + 1, ow = (iw + 2 * px - dx * (kw - 1) - 1) / sx + 1
+            guard oh > 0, ow > 0 else { continue }
+            let x = (0..<(channels * ih * iw)).map { _ in g.nextFloat(in: -1...1) }
+            let w = (0..<(channels * kh * kw)).map { _ in g.nextFloat(in: -1...1) }
+            let bias = (0..<channels).map { _ in g.nextFloat(in: -1...1) }
+            var out = [Float](repeating: .nan, count: channels * oh * ow)
+            let mode = Int32(WHITTLE_ACTIVATION_CLIP)
+            guard
+                whittle_depthwise2d_channels_f32(
+                    x, channels, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, bias, &out, oh, ow, mode, -0.5, 0.75)
+                    != 0
+            else { return }  // no AVX-512 here
+            for c in 0..<channels {
+                var plane = [Float](repeating: .nan, count: oh * ow)
+                let ran = x.withUnsafeBufferPointer { px0 in
+                    w.withUnsafeBufferPointer { pw0 in
+                        whittle_depthwise2d_f32_at(
+                            2, px0.baseAddress! + c * ih * iw, ih, iw, pw0.baseAddress! + c * kh * kw, kh, kw, sy, sx, dy, dx, py, px,
+                            &plane, oh, ow, bias[c], mode, -0.5, 0.75)
+                    }
+                }
+                #expect(ran == 1)
+                #expect(
+                    Array(out[(c * oh * ow)..<((c + 1) * oh * ow)]) == plane, "\(channels) channels \(ih)x\(iw) k\(kh)x\(kw) channel \(c)")
+            }
+            checked += 1
+        }
+        #expect(checked > 80)
+    }
+
+    /// Relu keeps -0 and NaN; Clip is Swift's min(max(x, lo), hi): NaN passes, lo wins ties
+    /// with -0, hi wins when lo > hi. Both kernels and both vector widths agree with it.
+    @Test(arguments: [(Float(0), Float(6)), (0.25, 0.5), (1, -1)])
+    func activationsFollowTheStandaloneRules(lo: Float, hi: Float) {
+        // A 1x1 kernel of weight 1 and bias -0 passes x (-0 included) through to the activation.
+        let x: [Float] = [-2, -0.0, 0, 0.3, 0.25, 0.5, 7, .nan, -.infinity, .infinity, 1, -1, 0.1, -0.1, 3, 4, 5]
+        let relu = x.map { $0 < 0 ? 0 : $0 }, clip = x.map { Swift.min(Swift.max($0, lo), hi) }
+        for (mode, expected) in [(Int32(WHITTLE_ACTIVATION_RELU), relu), (Int32(WHITTLE_ACTIVATION_CLIP), clip)] {
+            for level in [Int32(1), 2] {
+                var out = [Float](repeating: 9, count: x.count)
+                guard
+                    whittle_depthwise2d_f32_at(level, x, 1, x.count, [1], 1, 1, 1, 1, 1, 1, 0, 0, &out, 1, x.count, -0.0, mode, lo, hi) != 0
+                else { continue }
+                #expect(out.map(\.bitPattern) == expected.map(\.bitPattern), "level \(level) mode \(mode)")
+            }
+            var out = [Float](repeating: 9, count: x.count)
+            if whittle_depthwise2d_channels_f32(
+                x, x.count, 1, 1, [Float](repeating: 1, count: x.count), 1, 1, 1, 1, 1, 1, 0, 0, [Float](repeating: -0.0, count: x.count),
+                &out, 1, 1, mode, lo, hi)
+                != 0
+            {
+                #expect(out.map(\.bitPattern) == expected.map(\.bitPattern), "channels mode \(mode)")
+            }
+        }
+    }
+
     @Test func refusesKernelsWiderThanItsTapTable() {
         let x = [Float](repeating: 1, count: 20), w = [Float](repeating: 1, count: 17)
         var out = [Float](repeating: 0, count: 4)
-        #expect(whittle_depthwise2d_f32(x, 1, 20, w, 1, 17, 1, 1, 1, 1, 0, 0, &out, 1, 4, 0) == 0)
+        #expect(whittle_depthwise2d_f32(x, 1, 20, w, 1, 17, 1, 1, 1, 1, 0, 0, &out, 1, 4, 0, 0, 0, 0) == 0)
     }
 }

@@ -2,8 +2,8 @@ import CVectorMath
 import Foundation
 import Testing
 
-/// The AVX2 erf, tanh and softmax rows agree with libm in float64 over the range, with NaN and
-/// the infinities, at lengths that leave a tail.
+/// The AVX2 erf, tanh, softmax rows and sum agree with libm or float64 over the range, with NaN
+/// and the infinities, at lengths that leave a tail.
 @Suite struct VectorErfTanhSoftmaxTests {
     static func inputs(_ count: Int) -> [Float] {
         var src = (0..<count).map { Float($0) / Float(max(count - 1, 1)) * 12 - 6 }
@@ -50,6 +50,18 @@ import Testing
                 #expect(abs(Double(y) - expected) <= 1e-6 * max(1, abs(expected)), "log \(log): \(y) vs \(expected)")
             }
         }
+    }
+
+    /// Lengths around the 32-element unrolled step and the 8-lane step leave every kind of tail.
+    @Test(arguments: [0, 1, 7, 8, 31, 32, 33, 49, 1000])
+    func sumMatchesFloat64(count: Int) {
+        let src = (0..<count).map { Float(sin(Double($0) * 1.3) * 5 + 0.25) }
+        var sum: Float = .nan
+        guard whittle_sum_f32(src, count, &sum) == 1 else { return }
+        let expected = src.reduce(0.0) { $0 + Double($1) }
+        #expect(abs(Double(sum) - expected) <= 1e-5 * max(1, Double(count)), "\(sum) vs \(expected)")
+        let withNaN = src + [.nan]
+        #expect(whittle_sum_f32(withNaN, withNaN.count, &sum) == 1 && sum.isNaN)
     }
 
     @Test func softmaxRowSkipsNaNForTheMaximumAndPropagatesIt() {

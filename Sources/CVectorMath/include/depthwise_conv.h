@@ -6,19 +6,33 @@
 
 #include <stddef.h>
 
+/// What the kernels apply to each output before storing it: nothing, Relu (x < 0 ? 0 : x), or
+/// Clip (Swift's min(max(x, lo), hi)); lo and hi matter only for Clip.
+enum { WHITTLE_ACTIVATION_NONE = 0, WHITTLE_ACTIVATION_RELU = 1, WHITTLE_ACTIVATION_CLIP = 2 };
+
 /// out[oy, ox] = bias + sum over taps (ky, kx) inside the input of
 /// x[oy*sy - py + ky*dy, ox*sx - px + kx*dx] * w[ky, kx] (zero padding), for an [ih, iw] input
 /// plane and an [oh, ow] output plane, taps summed in row-major order. Returns 0 (and writes
 /// nothing) when the CPU has neither AVX-512F nor AVX2 + FMA, or a kernel side exceeds 16 taps,
-/// so the caller runs its own loop.
+/// so the caller runs its own loop. `activation` (a WHITTLE_ACTIVATION_ value) runs on each
+/// output vector before it is stored.
 int whittle_depthwise2d_f32(
     const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias);
+    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi);
 
 /// The same with a chosen instruction set (1: AVX2 + FMA, 2: AVX-512F), for tests; returns 0
 /// when this CPU lacks it or a kernel side exceeds 16 taps.
 int whittle_depthwise2d_f32_at(
     int level, const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias);
+    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi);
+
+/// `channels` consecutive channels at once (planes of ih*iw in x, oh*ow in out; w holds kh*kw
+/// weights per channel; bias may be NULL), 16 channels per AVX-512 vector: for planes narrower
+/// than a vector, where the plane kernel leaves lanes idle. Sums in the plane kernel's order,
+/// with its activation rules. Returns 0 (writing nothing) without AVX-512F, for planes over
+/// 16384 elements, or without memory for the interleaved copy (16 * (ih*iw + oh*ow + kh*kw) floats).
+int whittle_depthwise2d_channels_f32(
+    const float *x, long channels, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, const float *bias, float *out, long oh, long ow, int activation, float lo, float hi);
 
 #endif

@@ -28,4 +28,7 @@ int whittle_clip_f32(float *p, size_t count, float lo, float hi);
 /// AVX2); 0 without either.
 int whittle_finite_min_max_sum_f32(const float *src, size_t count, float *low, float *high, float *sum);
 
+/// The sum of src, in a fixed order (AVX2 lanes, then the tail); 0 without AVX2 + FMA.
+int whittle_sum_f32(const float *src, size_t count, float *sum);
+
 #endif

@@ -60,15 +60,8 @@ final class DenseConvKernel: Kernel, ActivationAbsorbing {
         let depthwise = group == cin && coutPerGroup == 1 && spatial == 2
         let pointwise = kernelSize == 1 && geometry.isIdentityWindow
         if depthwise {
-            // Channels are independent: spread them over the threads (batch 1 is the common case).
-            context.parallelFor(batch * cin, grain: 8) { range in
-                for plane in range {
-                    let c = plane % cin
-                    geometry.depthwise2D(
-                        input: px + plane * inSize, weights: pw + c * kernelSize, output: po + plane * outSize, bias: pb?[c] ?? 0)
-                    activation?.apply(po + plane * outSize, 0..<outSize)
-                }
-            }
+            DepthwiseConv(geometry: geometry, channels: cin, activation: activation).run(
+                batch: batch, x: px, w: pw, bias: pb, out: po, context: context)
             return [out]
         }
         if WinogradConv.applies(geometry, group: group, inputs: cin, outputs: cout) {
@@ -237,45 +230,5 @@ struct ConvGeometry {
         let (iw, kw, ow, sx, dx, px) = (input[1], kernel[1], output[1], strides[1], dilations[1], pads[1])
         let first = min(ow, max(0, (px + sx - 1) / sx))
         return (first, max(first, min(ow, (iw - 1 - (kw - 1) * dx + px) / sx + 1)))
-    }
-
-    /// One channel of a 2-D depthwise convolution, accumulated directly. Columns whose whole
-    /// window lies inside the input skip the bounds checks.
-    func depthwise2D(input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, output o: UnsafeMutablePointer<Float>, bias: Float) {
-        let (ih, iw, kh, kw, oh, ow) = (input[0], input[1], kernel[0], kernel[1], output[0], output[1])
-        let (sy, sx, dy, dx, py, px) = (strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1])
-        // The vector loop in C when the CPU has AVX2 or AVX-512; this one otherwise.
-        if whittle_depthwise2d_f32(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, o, oh, ow, bias) != 0 { return }
-        let (first, last) = interiorColumns
-        for oy in 0..<oh {
-            let row = o + oy * ow
-            for ox in 0..<ow { row[ox] = bias }
-            for ky in 0..<kh {
-                let iy = oy * sy - py + ky * dy
-                if iy < 0 || iy >= ih { continue }
-                let src = x + iy * iw
-                let wrow = w + ky * kw
-                for kx in 0..<kw {
-                    let weight = wrow[kx]
-                    let offset = kx * dx - px
-                    // Edges, with checks.
-                    for ox in 0..<first {
-                        let ix = ox * sx + offset
-                        if ix >= 0 && ix < iw { row[ox] += src[ix] * weight }
-                    }
-                    for ox in last..<ow {
-                        let ix = ox * sx + offset
-                        if ix >= 0 && ix < iw { row[ox] += src[ix] * weight }
-                    }
-                    // Interior, unchecked and contiguous when the stride is 1.
-                    if sx == 1 {
-                        let base = src + offset
-                        for ox in first..<last { row[ox] += base[ox] * weight }
-                    } else {
-                        for ox in first..<last { row[ox] += src[ox * sx + offset] * weight }
-                    }
-                }
-            }
-        }
     }
 }

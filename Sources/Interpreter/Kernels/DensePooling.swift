@@ -1,3 +1,4 @@
+import CVectorMath
 import Foundation
 import ONNXIR
 
@@ -167,22 +168,26 @@ final class GlobalPoolKernel: Kernel {
         guard x.rank >= 3 else { throw KernelFailure("X must have rank 3 or more, got \(x.shape)") }
         let planes = x.shape[0] * x.shape[1], size = x.count / max(planes, 1)
         let out = try context.allocate(.float, Array(x.shape.prefix(2)) + Array(repeating: 1, count: x.rank - 2))
-        let px = x.floats, po = out.floats
-        for plane in 0..<planes {
-            let base = plane * size
-            switch kind {
-            case .average:
-                var s: Float = 0
-                for i in 0..<size { s += px[base + i] }
-                po[plane] = s / Float(size)
-            case .max:
-                var m = -Float.infinity
-                for i in 0..<size { m = max(m, px[base + i]) }
-                po[plane] = m
-            case .lp:
-                var s: Float = 0
-                for i in 0..<size { s += pow(abs(px[base + i]), p) }
-                po[plane] = pow(s, 1 / p)
+        let px = x.floats.baseAddress!, po = out.floats.baseAddress!
+        let kind = kind, p = p
+        // Planes are independent: spread them over the threads (the squeeze of every SE block).
+        context.parallelFor(planes, grain: max(1, 32768 / max(size, 1))) { range in
+            for plane in range {
+                let row = px + plane * size
+                switch kind {
+                case .average:
+                    var s: Float = 0
+                    if whittle_sum_f32(row, size, &s) == 0 { for i in 0..<size { s += row[i] } }
+                    po[plane] = s / Float(size)
+                case .max:
+                    var m = -Float.infinity
+                    for i in 0..<size { m = max(m, row[i]) }
+                    po[plane] = m
+                case .lp:
+                    var s: Float = 0
+                    for i in 0..<size { s += pow(abs(row[i]), p) }
+                    po[plane] = pow(s, 1 / p)
+                }
             }
         }
         return [out]

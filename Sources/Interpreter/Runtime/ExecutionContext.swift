@@ -63,11 +63,14 @@ public final class ExecutionContext {
 
     /// Where freed buffers wait for reuse (nil: straight back to the system).
     let pool: StoragePool?
+    /// The session's threads for parallel loops (nil: Dispatch's).
+    let workers: WorkerPool?
 
-    init(threads: Int, accountant: MemoryAccountant, pool: StoragePool? = nil) {
+    init(threads: Int, accountant: MemoryAccountant, pool: StoragePool? = nil, workers: WorkerPool? = nil) {
         self.threads = max(1, threads)
         self.accountant = accountant
         self.pool = pool
+        self.workers = workers
     }
 
     /// A new tensor of `shape`; throws when the bytes would exceed the memory cap.
@@ -111,11 +114,18 @@ public final class ExecutionContext {
             return
         }
         let size = (count + chunks - 1) / chunks
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+        func chunk(_ c: Int) {
             let start = c * size
             let end = min(count, start + size)
             if start < end { body(start..<end) }
         }
+        // The chunks are the same whichever thread runs them, so results do not depend on it.
+        if let workers {
+            if workers.run(chunks, chunk) { return }
+            for c in 0..<chunks { chunk(c) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: chunk)
     }
 
     /// Runs a subgraph plan with `inputs` bound to its graph inputs; outer-scope values come from

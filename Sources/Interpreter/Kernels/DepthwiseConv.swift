@@ -1,0 +1,119 @@
+import CVectorMath
+
+/// A 2-D depthwise Conv (one input and one output channel per group) over NCHW floats.
+///
+/// Planes narrower than a vector (the 14- and 7-wide tail of MobileNet and EfficientNet) go to
+/// the C kernel that puts 16 channels in each vector; wider ones to the one that vectorizes along
+/// output rows; without AVX2 the Swift loop below runs. Relu and Clip are applied by the C
+/// kernels before they store; other fused activations run over each plane afterwards.
+struct DepthwiseConv {
+    let geometry: ConvGeometry
+    let channels: Int
+    let activation: FusedActivation?
+
+    /// Channels per parallel chunk: whole 16-channel vector blocks.
+    static let channelBlock = 16
+
+    /// How the C kernels apply `activation`: mode, lo, hi; `rest` is what must still run after.
+    private var cActivation: (mode: Int32, lo: Float, hi: Float, rest: FusedActivation?) {
+        switch activation {
+        case .unary(.relu): (Int32(WHITTLE_ACTIVATION_RELU), 0, 0, nil)
+        case .clip(let lo, let hi): (Int32(WHITTLE_ACTIVATION_CLIP), lo, hi, nil)
+        default: (Int32(WHITTLE_ACTIVATION_NONE), 0, 0, activation)
+        }
+    }
+
+    func run(
+        batch: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
+        context: ExecutionContext
+    ) {
+        let inSize = geometry.input.reduce(1, *), outSize = geometry.output.reduce(1, *)
+        let taps = geometry.kernel.reduce(1, *)
+        let (mode, lo, hi, rest) = cActivation
+        if geometry.output[1] < Self.channelBlock {
+            // Channels are independent: blocks of them spread over the threads (batch 1 is the
+            // common case).
+            let blocks = (channels + Self.channelBlock - 1) / Self.channelBlock
+            var ran = true
+            context.parallelFor(batch * blocks, grain: 1) { range in
+                for item in range {
+                    let n = item / blocks, c = (item % blocks) * Self.channelBlock
+                    let count = min(Self.channelBlock, channels - c), plane = n * channels + c
+                    let done = channelKernel(
+                        x + plane * inSize, count, w + c * taps, bias.map { $0 + c }, out + plane * outSize, mode, lo, hi)
+                    if !done {
+                        ran = false
+                        return
+                    }
+                    if let rest { rest.apply(out + plane * outSize, 0..<(count * outSize)) }
+                }
+            }
+            if ran { return }
+        }
+        context.parallelFor(batch * channels, grain: 8) { range in
+            for plane in range {
+                let c = plane % channels
+                planeKernel(input: x + plane * inSize, weights: w + c * taps, output: out + plane * outSize, bias: bias?[c] ?? 0)
+            }
+        }
+    }
+
+    /// `count` channels through the 16-channel C kernel; false (nothing written) without AVX-512.
+    private func channelKernel(
+        _ x: UnsafePointer<Float>, _ count: Int, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
+        _ out: UnsafeMutablePointer<Float>, _ mode: Int32, _ lo: Float, _ hi: Float
+    ) -> Bool {
+        let g = geometry
+        return whittle_depthwise2d_channels_f32(
+            x, count, g.input[0], g.input[1], w, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.dilations[0], g.dilations[1],
+            g.pads[0], g.pads[1], bias, out, g.output[0], g.output[1], mode, lo, hi) != 0
+    }
+
+    /// One channel, with the activation. Columns whose whole window lies inside the input skip
+    /// the bounds checks.
+    private func planeKernel(
+        input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, output o: UnsafeMutablePointer<Float>, bias: Float
+    ) {
+        let g = geometry
+        let (ih, iw, kh, kw, oh, ow) = (g.input[0], g.input[1], g.kernel[0], g.kernel[1], g.output[0], g.output[1])
+        let (sy, sx, dy, dx, py, px) = (g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pads[0], g.pads[1])
+        let (mode, lo, hi, rest) = cActivation
+        // The vector loop in C when the CPU has AVX2 or AVX-512; this one otherwise.
+        if whittle_depthwise2d_f32(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, o, oh, ow, bias, mode, lo, hi) != 0 {
+            rest?.apply(o, 0..<(oh * ow))
+            return
+        }
+        let (first, last) = g.interiorColumns
+        for oy in 0..<oh {
+            let row = o + oy * ow
+            for ox in 0..<ow { row[ox] = bias }
+            for ky in 0..<kh {
+                let iy = oy * sy - py + ky * dy
+                if iy < 0 || iy >= ih { continue }
+                let src = x + iy * iw
+                let wrow = w + ky * kw
+                for kx in 0..<kw {
+                    let weight = wrow[kx]
+                    let offset = kx * dx - px
+                    // Edges, with checks.
+                    for ox in 0..<first {
+                        let ix = ox * sx + offset
+                        if ix >= 0 && ix < iw { row[ox] += src[ix] * weight }
+                    }
+                    for ox in last..<ow {
+                        let ix = ox * sx + offset
+                        if ix >= 0 && ix < iw { row[ox] += src[ix] * weight }
+                    }
+                    // Interior, unchecked and contiguous when the stride is 1.
+                    if sx == 1 {
+                        let base = src + offset
+                        for ox in first..<last { row[ox] += base[ox] * weight }
+                    } else {
+                        for ox in first..<last { row[ox] += src[ox * sx + offset] * weight }
+                    }
+                }
+            }
+        }
+        activation?.apply(o, 0..<(oh * ow))
+    }
+}
