@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "activation16.h"
+#include "vector_math.h"
 
 typedef float v8 __attribute__((ext_vector_type(8)));
 
@@ -186,6 +187,10 @@ __attribute__((target("avx2,fma"))) static void depthwise8(
     DEPTHWISE_BODY(v8, 8, EVEN8)
     // The fallback applies its activation in a second pass over the plane (still in L1).
     if (activation == WHITTLE_ACTIVATION_NONE) return;
+    if (activation == WHITTLE_ACTIVATION_SIGMOID || activation == WHITTLE_ACTIVATION_SWISH) {
+        whittle_sigmoid_f32_at(1, out, out, (size_t)(oh * ow), lo, activation == WHITTLE_ACTIVATION_SWISH);
+        return;
+    }
     for (long i = 0; i < oh * ow; i++) {
         float v = out[i];
         if (activation == WHITTLE_ACTIVATION_RELU) {

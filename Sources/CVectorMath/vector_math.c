@@ -5,6 +5,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "activation16.h"
+
 #define AVX2 __attribute__((target("avx2,fma")))
 
 // Cephes' exp: n = round(x / ln 2), r = x - n ln 2 in two parts, a degree-6 polynomial, then
@@ -55,6 +57,17 @@ AVX2 static void sigmoid_avx2(const float *src, float *dst, size_t count, float 
         memcpy(in, src + i, (count - i) * sizeof(float));
         _mm256_storeu_ps(out, sigmoid8(_mm256_loadu_ps(in), a, multiply));
         memcpy(dst + i, out, (count - i) * sizeof(float));
+    }
+}
+
+__attribute__((target("avx512f"))) static void sigmoid_avx512(const float *src, float *dst, size_t count, float alpha, int multiply) {
+    __m512 a = _mm512_set1_ps(alpha);
+    size_t i = 0;
+    for (; i + 16 <= count; i += 16) _mm512_storeu_ps(dst + i, whittle_sigmoid16(_mm512_loadu_ps(src + i), a, multiply));
+    if (i < count) {
+        // The tail through masked lanes: every element sees the same approximation.
+        __mmask16 rest = (__mmask16)((1u << (count - i)) - 1u);
+        _mm512_mask_storeu_ps(dst + i, rest, whittle_sigmoid16(_mm512_maskz_loadu_ps(rest, src + i), a, multiply));
     }
 }
 
@@ -241,10 +254,20 @@ static int has_avx2_fma(void) {
     return known;
 }
 
-int whittle_sigmoid_f32(const float *src, float *dst, size_t count, float alpha, int multiply) {
-    if (!has_avx2_fma()) return 0;
+int whittle_sigmoid_f32_at(int level, const float *src, float *dst, size_t count, float alpha, int multiply) {
+    static int avx512 = -1;
+    if (avx512 < 0) avx512 = __builtin_cpu_supports("avx512f");
+    if (level == 2 && avx512) {
+        sigmoid_avx512(src, dst, count, alpha, multiply);
+        return 1;
+    }
+    if (level < 1 || level > 2 || !has_avx2_fma()) return 0;
     sigmoid_avx2(src, dst, count, alpha, multiply);
     return 1;
+}
+
+int whittle_sigmoid_f32(const float *src, float *dst, size_t count, float alpha, int multiply) {
+    return whittle_sigmoid_f32_at(2, src, dst, count, alpha, multiply);
 }
 
 int whittle_erf_f32(const float *src, float *dst, size_t count) {
@@ -368,6 +391,11 @@ int whittle_softmax_row_f32(const float *src, float *dst, size_t count, int loga
 
 int whittle_sigmoid_f32(const float *src, float *dst, size_t count, float alpha, int multiply) {
     (void)src; (void)dst; (void)count; (void)alpha; (void)multiply;
+    return 0;
+}
+
+int whittle_sigmoid_f32_at(int level, const float *src, float *dst, size_t count, float alpha, int multiply) {
+    (void)level; (void)src; (void)dst; (void)count; (void)alpha; (void)multiply;
     return 0;
 }
 

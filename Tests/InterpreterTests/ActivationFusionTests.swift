@@ -8,17 +8,20 @@ import Testing
 /// unfused plan. Both must give bit-identical outputs, and fusion must stop where the Conv's
 /// output has another reader.
 @Suite struct ActivationFusionTests {
-    /// x -> Conv (3x3 dense or depthwise) -> activation built by `tail` -> y, on a [1, 4, 9, width]
-    /// input (depthwise planes under 16 wide take the 16-channel kernel, wider ones the plane kernel).
-    static func model(depthwise: Bool, width: Int = 10, _ tail: (Graph, Value) -> Value) -> Model {
+    /// x -> Conv (3x3 dense or depthwise, or 1x1) -> activation built by `tail` -> y, on a
+    /// [1, 4, 9, width] input (depthwise planes under 16 wide take the 16-channel kernel, wider ones
+    /// the plane kernel; 1x1 planes of 784 positions and more the direct pointwise kernel).
+    static func model(depthwise: Bool, width: Int = 10, kernel: Int = 3, _ tail: (Graph, Value) -> Value) -> Model {
         let (c, h, w) = (4, 9, width)
         var g = SeededGenerator(seed: depthwise ? 3 : 4)
         let graph = Graph(name: "fusion")
         let x = graph.addInput(named: "x", type: .tensor(.float, TensorShape([1, Int64(c), Int64(h), Int64(w)])))
-        let weights = (0..<(c * (depthwise ? 1 : c) * 9)).map { _ in g.nextFloat(in: -1...1) }
-        let wv = graph.addInitializer(.float32(dims: [Int64(c), depthwise ? 1 : Int64(c), 3, 3], values: weights), named: "w")
+        let weights = (0..<(c * (depthwise ? 1 : c) * kernel * kernel)).map { _ in g.nextFloat(in: -1...1) }
+        let wv = graph.addInitializer(
+            .float32(dims: [Int64(c), depthwise ? 1 : Int64(c), Int64(kernel), Int64(kernel)], values: weights), named: "w")
         let bv = graph.addInitializer(.float32(dims: [Int64(c)], values: [0.5, -0.5, 0.25, 0]), named: "b")
-        var attributes = [Attribute(name: "pads", value: .ints([1, 1, 1, 1]))]
+        let pad = Int64(kernel / 2)
+        var attributes = [Attribute(name: "pads", value: .ints([pad, pad, pad, pad]))]
         if depthwise { attributes.append(Attribute(name: "group", value: .int(Int64(c)))) }
         let conv = graph.makeNode(opType: "Conv", name: "conv", attributes: attributes, inputs: [x, wv, bv], outputNames: ["c"])
         graph.addOutput(tail(graph, conv.outputs[0]!))
@@ -51,12 +54,12 @@ import Testing
         ]
     }
 
-    @Test(arguments: [(false, 10), (true, 10), (true, 20)])
-    func fusedRunsMatchUnfusedBitForBit(depthwise: Bool, width: Int) throws {
+    @Test(arguments: [(false, 10, 3), (true, 10, 3), (true, 20, 3), (false, 90, 1), (false, 10, 1)])
+    func fusedRunsMatchUnfusedBitForBit(depthwise: Bool, width: Int, kernel: Int) throws {
         var g = SeededGenerator(seed: 11)
         let feeds = ["x": RuntimeTensor.float32([1, 4, 9, width], (0..<(36 * width)).map { _ in g.nextFloat(in: -2...2) })]
         for (name, tail) in Self.tails {
-            let session = try Session(model: Self.model(depthwise: depthwise, width: width, tail))
+            let session = try Session(model: Self.model(depthwise: depthwise, width: width, kernel: kernel, tail))
             #expect(session.plan.nodeCount < session.model.graph.nodes.count, "\(name) was not fused")
             let fused = try session.run(feeds)[0].floatValues()
             var seen = 0

@@ -108,6 +108,31 @@ import Testing
         }
     }
 
+    /// Sigmoid and Swish (alpha in `lo`) in a kernel give the standalone vector Sigmoid's bits at
+    /// the same level (the plane kernel at 1 and 2, the channel kernel at 2).
+    @Test(arguments: [Float(1), 1.702])
+    func sigmoidAndSwishMatchTheStandaloneKernel(alpha: Float) {
+        let x: [Float] = (0..<37).map { Float($0) * 0.9 - 16 } + [.nan, .infinity, -.infinity, -0.0]
+        for (mode, multiply) in [(Int32(WHITTLE_ACTIVATION_SIGMOID), Int32(0)), (Int32(WHITTLE_ACTIVATION_SWISH), 1)] {
+            for level in [Int32(1), 2] {
+                var expected = [Float](repeating: 0, count: x.count), out = [Float](repeating: 9, count: x.count)
+                guard whittle_sigmoid_f32_at(level, x, &expected, x.count, alpha, multiply) != 0,
+                    whittle_depthwise2d_f32_at(level, x, 1, x.count, [1], 1, 1, 1, 1, 1, 1, 0, 0, &out, 1, x.count, -0.0, mode, alpha, 0)
+                        != 0
+                else { continue }
+                #expect(out.map(\.bitPattern) == expected.map(\.bitPattern), "level \(level) mode \(mode)")
+                guard level == 2 else { continue }
+                out = [Float](repeating: 9, count: x.count)
+                if whittle_depthwise2d_channels_f32(
+                    x, x.count, 1, 1, [Float](repeating: 1, count: x.count), 1, 1, 1, 1, 1, 1, 0, 0,
+                    [Float](repeating: -0.0, count: x.count), &out, 1, 1, mode, alpha, 0) != 0
+                {
+                    #expect(out.map(\.bitPattern) == expected.map(\.bitPattern), "channels mode \(mode)")
+                }
+            }
+        }
+    }
+
     @Test func refusesKernelsWiderThanItsTapTable() {
         let x = [Float](repeating: 1, count: 20), w = [Float](repeating: 1, count: 17)
         var out = [Float](repeating: 0, count: 4)

@@ -6,9 +6,16 @@
 
 #include <stddef.h>
 
-/// What the kernels apply to each output before storing it: nothing, Relu (x < 0 ? 0 : x), or
-/// Clip (Swift's min(max(x, lo), hi)); lo and hi matter only for Clip.
-enum { WHITTLE_ACTIVATION_NONE = 0, WHITTLE_ACTIVATION_RELU = 1, WHITTLE_ACTIVATION_CLIP = 2 };
+/// What the conv kernels apply to each output before storing it: nothing, Relu (x < 0 ? 0 : x),
+/// Clip (Swift's min(max(x, lo), hi)), or whittle_sigmoid_f32 with alpha `lo`, without (Sigmoid)
+/// or with (Swish, x * sigmoid(alpha x)) its multiply.
+enum {
+    WHITTLE_ACTIVATION_NONE = 0,
+    WHITTLE_ACTIVATION_RELU = 1,
+    WHITTLE_ACTIVATION_CLIP = 2,
+    WHITTLE_ACTIVATION_SIGMOID = 3,
+    WHITTLE_ACTIVATION_SWISH = 4,
+};
 
 /// out[oy, ox] = bias + sum over taps (ky, kx) inside the input of
 /// x[oy*sy - py + ky*dy, ox*sx - px + kx*dx] * w[ky, kx] (zero padding), for an [ih, iw] input

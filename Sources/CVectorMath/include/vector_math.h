@@ -5,9 +5,13 @@
 
 #include <stddef.h>
 
-/// dst[i] = 1 / (1 + exp(-alpha * src[i])) * (multiply ? src[i] : 1) for i < count, when the
-/// CPU has AVX2 and FMA; returns 0 (and writes nothing) otherwise, so the caller runs its own loop.
+/// dst[i] = 1 / (1 + exp(-alpha * src[i])) * (multiply ? src[i] : 1) for i < count, with
+/// AVX-512 (a refined reciprocal) or AVX2 + FMA (a divide); returns 0 (and writes nothing)
+/// without either, so the caller runs its own loop.
 int whittle_sigmoid_f32(const float *src, float *dst, size_t count, float alpha, int multiply);
+
+/// The same at a chosen level (1: AVX2 + FMA, 2: AVX-512, falling back to 1), for tests.
+int whittle_sigmoid_f32_at(int level, const float *src, float *dst, size_t count, float alpha, int multiply);
 
 /// dst[i] = erf(src[i]) and tanh(src[i]) (the Swift VectorMath approximations, with FMA); 0
 /// without AVX2 + FMA.

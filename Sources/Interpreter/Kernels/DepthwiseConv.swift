@@ -4,8 +4,9 @@ import CVectorMath
 ///
 /// Planes narrower than a vector (the 14- and 7-wide tail of MobileNet and EfficientNet) go to
 /// the C kernel that puts 16 channels in each vector; wider ones to the one that vectorizes along
-/// output rows; without AVX2 the Swift loop below runs. Relu and Clip are applied by the C
-/// kernels before they store; other fused activations run over each plane afterwards.
+/// output rows; without AVX2 the Swift loop below runs. Relu, Clip, Sigmoid and Swish are
+/// applied by the C kernels before they store; other fused activations run over each plane
+/// afterwards.
 struct DepthwiseConv {
     let geometry: ConvGeometry
     let channels: Int
@@ -14,22 +15,13 @@ struct DepthwiseConv {
     /// Channels per parallel chunk: whole 16-channel vector blocks.
     static let channelBlock = 16
 
-    /// How the C kernels apply `activation`: mode, lo, hi; `rest` is what must still run after.
-    private var cActivation: (mode: Int32, lo: Float, hi: Float, rest: FusedActivation?) {
-        switch activation {
-        case .unary(.relu): (Int32(WHITTLE_ACTIVATION_RELU), 0, 0, nil)
-        case .clip(let lo, let hi): (Int32(WHITTLE_ACTIVATION_CLIP), lo, hi, nil)
-        default: (Int32(WHITTLE_ACTIVATION_NONE), 0, 0, activation)
-        }
-    }
-
     func run(
         batch: Int, x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
         context: ExecutionContext
     ) {
         let inSize = geometry.input.reduce(1, *), outSize = geometry.output.reduce(1, *)
         let taps = geometry.kernel.reduce(1, *)
-        let (mode, lo, hi, rest) = cActivation
+        let (mode, lo, hi, rest) = FusedActivation.vectorKernelForm(of: activation)
         if geometry.output[1] < Self.channelBlock {
             // Channels are independent: blocks of them spread over the threads (batch 1 is the
             // common case).
@@ -77,7 +69,7 @@ struct DepthwiseConv {
         let g = geometry
         let (ih, iw, kh, kw, oh, ow) = (g.input[0], g.input[1], g.kernel[0], g.kernel[1], g.output[0], g.output[1])
         let (sy, sx, dy, dx, py, px) = (g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pads[0], g.pads[1])
-        let (mode, lo, hi, rest) = cActivation
+        let (mode, lo, hi, rest) = FusedActivation.vectorKernelForm(of: activation)
         // The vector loop in C when the CPU has AVX2 or AVX-512; this one otherwise.
         if whittle_depthwise2d_f32(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, o, oh, ow, bias, mode, lo, hi) != 0 {
             rest?.apply(o, 0..<(oh * ow))

@@ -35,3 +35,18 @@ enum FusedActivation {
         }
     }
 }
+
+extension FusedActivation {
+    /// How the C conv kernels apply `activation` before they store (a WHITTLE_ACTIVATION_ mode
+    /// with its lo and hi, alpha in lo for Sigmoid and Swish), and what must still run afterwards
+    /// over the output (the activations they do not have).
+    static func vectorKernelForm(of activation: FusedActivation?) -> (mode: Int32, lo: Float, hi: Float, rest: FusedActivation?) {
+        switch activation {
+        case .unary(.relu): (Int32(WHITTLE_ACTIVATION_RELU), 0, 0, nil)
+        case .clip(let lo, let hi): (Int32(WHITTLE_ACTIVATION_CLIP), lo, hi, nil)
+        case .unary(.sigmoid): (Int32(WHITTLE_ACTIVATION_SIGMOID), 1, 0, nil)
+        case .unary(.swish(let alpha)): (Int32(WHITTLE_ACTIVATION_SWISH), alpha, 0, nil)
+        default: (Int32(WHITTLE_ACTIVATION_NONE), 0, 0, activation)
+        }
+    }
+}
