@@ -15,12 +15,12 @@
 // RowS output channels (a constant in each instantiation, so the loops unroll and the
 // accumulators live in registers) by 32 positions starting at p, the last ones masked.
 #define TILE(NAME, RowS) \
-__attribute__((target("avx512f"))) static void NAME( const float *x, long channels, long positions, const float *w, const float *bias, float *y, long m, long p, \
+__attribute__((target("avx512f"))) static void NAME( const float *x, long channels, long ldx, const float *w, const float *bias, float *y, long ldy, long m, long p, \
     __mmask16 mask0, __mmask16 mask1, int activation, __m512 lo, __m512 hi) { \
     __m512 acc[RowS][2]; \
     _Pragma("clang loop unroll(full)") for (int r = 0; r < RowS; r++) acc[r][0] = acc[r][1] = _mm512_set1_ps(bias ? bias[m + r] : 0.0f); \
     const float *row = x + p; \
-    for (long c = 0; c < channels; c++, row += positions) { \
+    for (long c = 0; c < channels; c++, row += ldx) { \
         __m512 x0 = _mm512_maskz_loadu_ps(mask0, row), x1 = _mm512_maskz_loadu_ps(mask1, row + 16); \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < RowS; r++) { \
             __m512 weight = _mm512_set1_ps(w[(m + r) * channels + c]); \
@@ -30,7 +30,7 @@ __attribute__((target("avx512f"))) static void NAME( const float *x, long channe
     } \
     const __m512 zero = _mm512_setzero_ps(); \
     _Pragma("clang loop unroll(full)") for (int r = 0; r < RowS; r++) { \
-        float *out = y + (m + r) * positions + p; \
+        float *out = y + (m + r) * ldy + p; \
         _mm512_mask_storeu_ps(out, mask0, whittle_activate16(acc[r][0], activation, lo, hi, zero)); \
         _mm512_mask_storeu_ps(out + 16, mask1, whittle_activate16(acc[r][1], activation, lo, hi, zero)); \
     } \
@@ -43,7 +43,7 @@ TILE(tile1, 1)
 static __mmask16 lanes(long count) { return count >= 16 ? 0xFFFF : count <= 0 ? 0 : (__mmask16)((1u << count) - 1u); }
 
 __attribute__((target("avx512f"))) static void pointwise(
-    const float *x, long channels, long positions, const float *w, const float *bias, float *y, long m0, long m1, long p0, long p1,
+    const float *x, long channels, long ldx, const float *w, const float *bias, float *y, long ldy, long m0, long m1, long p0, long p1,
     int activation, float lo, float hi) {
     const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     for (long chunk = p0; chunk < p1; chunk += CHUNK) {
@@ -51,13 +51,13 @@ __attribute__((target("avx512f"))) static void pointwise(
         long m = m0;
         for (; m + ROWS <= m1; m += ROWS)
             for (long p = chunk; p < end; p += 32)
-                tile12(x, channels, positions, w, bias, y, m, p, lanes(end - p), lanes(end - p - 16), activation, vlo, vhi);
+                tile12(x, channels, ldx, w, bias, y, ldy, m, p, lanes(end - p), lanes(end - p - 16), activation, vlo, vhi);
         for (; m + 4 <= m1; m += 4)
             for (long p = chunk; p < end; p += 32)
-                tile4(x, channels, positions, w, bias, y, m, p, lanes(end - p), lanes(end - p - 16), activation, vlo, vhi);
+                tile4(x, channels, ldx, w, bias, y, ldy, m, p, lanes(end - p), lanes(end - p - 16), activation, vlo, vhi);
         for (; m < m1; m++)
             for (long p = chunk; p < end; p += 32)
-                tile1(x, channels, positions, w, bias, y, m, p, lanes(end - p), lanes(end - p - 16), activation, vlo, vhi);
+                tile1(x, channels, ldx, w, bias, y, ldy, m, p, lanes(end - p), lanes(end - p - 16), activation, vlo, vhi);
     }
 }
 
@@ -68,10 +68,10 @@ int whittle_pointwise_conv_supported(void) {
 }
 
 int whittle_pointwise_conv_f32(
-    const float *x, long channels, long positions, const float *w, const float *bias, float *y, long m0, long m1, long p0, long p1,
+    const float *x, long channels, long ldx, const float *w, const float *bias, float *y, long ldy, long m0, long m1, long p0, long p1,
     int activation, float lo, float hi) {
     if (!whittle_pointwise_conv_supported()) return 0;
-    pointwise(x, channels, positions, w, bias, y, m0, m1, p0, p1, activation, lo, hi);
+    pointwise(x, channels, ldx, w, bias, y, ldy, m0, m1, p0, p1, activation, lo, hi);
     return 1;
 }
 
@@ -80,9 +80,9 @@ int whittle_pointwise_conv_f32(
 int whittle_pointwise_conv_supported(void) { return 0; }
 
 int whittle_pointwise_conv_f32(
-    const float *x, long channels, long positions, const float *w, const float *bias, float *y, long m0, long m1, long p0, long p1,
+    const float *x, long channels, long ldx, const float *w, const float *bias, float *y, long ldy, long m0, long m1, long p0, long p1,
     int activation, float lo, float hi) {
-    (void)x; (void)channels; (void)positions; (void)w; (void)bias; (void)y; (void)m0; (void)m1; (void)p0; (void)p1;
+    (void)x; (void)channels; (void)ldx; (void)w; (void)bias; (void)y; (void)ldy; (void)m0; (void)m1; (void)p0; (void)p1;
     (void)activation; (void)lo; (void)hi;
     return 0;
 }

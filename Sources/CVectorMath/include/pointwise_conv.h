@@ -10,12 +10,12 @@
 /// 1 when this CPU runs whittle_pointwise_conv_f32 (AVX-512F).
 int whittle_pointwise_conv_supported(void);
 
-/// Rows [m0, m1) and positions [p0, p1) of Y (`positions` per row) from X (`channels` rows of
-/// `positions`) and W (rows of `channels`); bias may be NULL. Each output sums the bias, then the
+/// Rows [m0, m1) and positions [p0, p1) of Y (rows `ldy` apart) from X (`channels` rows, `ldx`
+/// apart: an input plane, or an im2col column block) and W (rows of `channels`); bias may be NULL. Each output sums the bias, then the
 /// channels in order (FMA). `activation` is a WHITTLE_ACTIVATION_ value (depthwise_conv.h) with
 /// its lo/hi. Returns 0, writing nothing, without AVX-512F.
 int whittle_pointwise_conv_f32(
-    const float *x, long channels, long positions, const float *w, const float *bias, float *y, long m0, long m1, long p0, long p1,
+    const float *x, long channels, long ldx, const float *w, const float *bias, float *y, long ldy, long m0, long m1, long p0, long p1,
     int activation, float lo, float hi);
 
 #endif

@@ -78,6 +78,9 @@ struct ConvLowering {
             context.parallelFor(split.workers, grain: 1) { range in range.forEach(blocks) }
             return
         }
+        if !pointwise, directColumnsPay, whittle_pointwise_conv_supported() != 0 {
+            return columnsRange(0, positions, x: x, w: w, bias: bias, out: out, scratch: scratch)
+        }
         let b: UnsafePointer<Float>
         if pointwise {
             b = x
@@ -110,6 +113,15 @@ struct ConvLowering {
         out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
         let width = last - first
+        if !pointwise, directColumnsPay, whittle_pointwise_conv_supported() != 0 {
+            // A small column matrix (a stem conv's 27 rows) through the direct kernel: no packing,
+            // bias and activation applied as it stores.
+            geometry.im2col2D(input: x, channels: channels, columns: scratch, first: first, last: last)
+            let (mode, lo, hi, rest) = FusedActivation.vectorKernelForm(of: activation)
+            _ = whittle_pointwise_conv_f32(scratch, k, width, w, bias, out + first, positions, 0, m, 0, width, mode, lo, hi)
+            if let rest { for o in 0..<m { rest.apply(out + o * positions, first..<last) } }
+            return
+        }
         if let bias { fillBias(bias, out: out, first: first, last: last) }
         let beta: Float = bias == nil ? 0 : 1
         if pointwise {
@@ -151,6 +163,9 @@ struct ConvLowering {
     /// EfficientNet-B0 (0.6-0.9x of BLAS's time from 28x28 planes up, and on 14x14 planes with
     /// up to 96 input channels). On smaller planes with more channels BLAS's packing pays off.
     var directPointwisePays: Bool { positions >= 784 || (positions >= 196 && k <= 96) }
+    /// The same for im2col blocks: only short column matrices (stems: 3 channels x 3x3 taps),
+    /// where BLAS packs more than it multiplies.
+    var directColumnsPay: Bool { positions >= 784 && k <= 64 }
 
     /// The 1x1 kernel in C, bias and activation applied before it stores. Wide planes split their
     /// positions over the threads (in multiples of the kernel's 32-position tiles), narrow ones
@@ -170,7 +185,7 @@ struct ConvLowering {
             let first = min(total, part * step), last = min(total, first + step)
             guard first < last else { return }
             let (m0, m1, p0, p1) = byPositions ? (0, m, first, last) : (first, last, 0, positions)
-            _ = whittle_pointwise_conv_f32(x, k, positions, w, bias, out, m0, m1, p0, p1, mode, lo, hi)
+            _ = whittle_pointwise_conv_f32(x, k, positions, w, bias, out, positions, m0, m1, p0, p1, mode, lo, hi)
             if let rest { for o in m0..<m1 { rest.apply(out + o * positions, p0..<p1) } }
         }
         if parts == 1 { return body(0) }
