@@ -163,9 +163,10 @@ struct ConvLowering {
     /// EfficientNet-B0 (0.6-0.9x of BLAS's time from 28x28 planes up, and on 14x14 planes with
     /// up to 96 input channels). On smaller planes with more channels BLAS's packing pays off.
     var directPointwisePays: Bool { positions >= 784 || (positions >= 196 && k <= 96) }
-    /// The same for im2col blocks: only short column matrices (stems: 3 channels x 3x3 taps),
-    /// where BLAS packs more than it multiplies.
-    var directColumnsPay: Bool { positions >= 784 && k <= 64 }
+    /// The same for im2col blocks: only short column matrices (stems: 3 channels x 3x3 or 7x7
+    /// taps), where BLAS packs more than it multiplies (ResNet's 7x7 stem, 147 rows: 0.6-0.9x of
+    /// BLAS's time; 288 rows on a 28x28 plane: even).
+    var directColumnsPay: Bool { (positions >= 784 && k <= 64) || (positions >= 3136 && k <= 160) }
 
     /// The 1x1 kernel in C, bias and activation applied before it stores. Wide planes split their
     /// positions over the threads (in multiples of the kernel's 32-position tiles), narrow ones
