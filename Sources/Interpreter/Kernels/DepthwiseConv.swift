@@ -30,6 +30,8 @@ struct DepthwiseConv {
             // Channels are independent: blocks of them spread over the threads (batch 1 is the
             // common case).
             let blocks = (channels + Self.channelBlock - 1) / Self.channelBlock
+            // Chunks only ever clear it (all of them on a CPU without AVX-512); then the plane
+            // kernel below rewrites every plane.
             var ran = true
             context.parallelFor(batch * blocks, grain: 1) { range in
                 for item in range {
