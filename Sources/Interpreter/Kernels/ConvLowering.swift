@@ -64,7 +64,7 @@ struct ConvLowering {
         x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>,
         scratch: UnsafeMutablePointer<Float>, threads: Int, context: ExecutionContext
     ) {
-        if pointwise, directPointwisePays, whittle_pointwise_conv_supported() != 0 {
+        if usesDirectPointwise {
             return runDirectPointwise(x: x, w: w, bias: bias, out: out, threads: threads, context: context)
         }
         if let split = columnSplit(threads: threads) {
@@ -78,9 +78,7 @@ struct ConvLowering {
             context.parallelFor(split.workers, grain: 1) { range in range.forEach(blocks) }
             return
         }
-        if !pointwise, directColumnsPay, whittle_pointwise_conv_supported() != 0 {
-            return columnsRange(0, positions, x: x, w: w, bias: bias, out: out, scratch: scratch)
-        }
+        if usesDirectColumns { return columnsRange(0, positions, x: x, w: w, bias: bias, out: out, scratch: scratch) }
         let b: UnsafePointer<Float>
         if pointwise {
             b = x
@@ -113,7 +111,7 @@ struct ConvLowering {
         out: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
     ) {
         let width = last - first
-        if !pointwise, directColumnsPay, whittle_pointwise_conv_supported() != 0 {
+        if usesDirectColumns {
             // A small column matrix (a stem conv's 27 rows) through the direct kernel: no packing,
             // bias and activation applied as it stores.
             geometry.im2col2D(input: x, channels: channels, columns: scratch, first: first, last: last)
@@ -167,6 +165,8 @@ struct ConvLowering {
     /// taps), where BLAS packs more than it multiplies (ResNet's 7x7 stem, 147 rows: 0.6-0.9x of
     /// BLAS's time; 288 rows on a 28x28 plane: even).
     var directColumnsPay: Bool { (positions >= 784 && k <= 64) || (positions >= 3136 && k <= 160) }
+    private var usesDirectPointwise: Bool { pointwise && directPointwisePays && whittle_pointwise_conv_supported() != 0 }
+    private var usesDirectColumns: Bool { !pointwise && directColumnsPay && whittle_pointwise_conv_supported() != 0 }
 
     /// The 1x1 kernel in C, bias and activation applied before it stores. Wide planes split their
     /// positions over the threads (in multiples of the kernel's 32-position tiles), narrow ones

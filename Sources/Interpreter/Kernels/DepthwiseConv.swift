@@ -11,6 +11,15 @@ struct DepthwiseConv {
     let geometry: ConvGeometry
     let channels: Int
     let activation: FusedActivation?
+    /// How the C kernels apply `activation`, worked out once rather than per plane.
+    private let vectorForm: (mode: Int32, lo: Float, hi: Float, rest: FusedActivation?)
+
+    init(geometry: ConvGeometry, channels: Int, activation: FusedActivation?) {
+        self.geometry = geometry
+        self.channels = channels
+        self.activation = activation
+        self.vectorForm = FusedActivation.vectorKernelForm(of: activation)
+    }
 
     /// Channels per parallel chunk: whole 16-channel vector blocks.
     static let channelBlock = 16
@@ -25,7 +34,7 @@ struct DepthwiseConv {
     ) {
         let inSize = geometry.input.reduce(1, *), outSize = geometry.output.reduce(1, *)
         let taps = geometry.kernel.reduce(1, *)
-        let (mode, lo, hi, rest) = FusedActivation.vectorKernelForm(of: activation)
+        let (mode, lo, hi, rest) = vectorForm
         if geometry.output[1] <= Self.narrowPlane {
             // Channels are independent: blocks of them spread over the threads (batch 1 is the
             // common case).
@@ -75,7 +84,7 @@ struct DepthwiseConv {
         let g = geometry
         let (ih, iw, kh, kw, oh, ow) = (g.input[0], g.input[1], g.kernel[0], g.kernel[1], g.output[0], g.output[1])
         let (sy, sx, dy, dx, py, px) = (g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pads[0], g.pads[1])
-        let (mode, lo, hi, rest) = FusedActivation.vectorKernelForm(of: activation)
+        let (mode, lo, hi, rest) = vectorForm
         // The vector loop in C when the CPU has AVX2 or AVX-512; this one otherwise.
         if whittle_depthwise2d_f32(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, o, oh, ow, bias, mode, lo, hi) != 0 {
             rest?.apply(o, 0..<(oh * ow))
