@@ -52,34 +52,61 @@ import Testing
             let (dy, dx) = (Int.random(in: 1...2, using: &g), Int.random(in: 1...2, using: &g))
             let (py, px) = (Int.random(in: 0...2, using: &g), Int.random(in: 0...2, using: &g))
             let channels = Int.random(in: 1...40, using: &g)
-            let oh = (ih + 2 * py - dy * (kh - 1) - 1) / sy + 1, ow = (iw + 2 * px - dx * (kw - 1) - 1) / sx + 1
-            guard oh > 0, ow > 0 else { continue }
-            let x = (0..<(channels * ih * iw)).map { _ in g.nextFloat(in: -1...1) }
-            let w = (0..<(channels * kh * kw)).map { _ in g.nextFloat(in: -1...1) }
-            let bias = (0..<channels).map { _ in g.nextFloat(in: -1...1) }
-            var out = [Float](repeating: .nan, count: channels * oh * ow)
-            let mode = Int32(WHITTLE_ACTIVATION_CLIP)
-            guard
-                whittle_depthwise2d_channels_f32(
-                    x, channels, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, bias, &out, oh, ow, mode, -0.5, 0.75)
-                    != 0
-            else { return }  // no AVX-512 here
-            for c in 0..<channels {
-                var plane = [Float](repeating: .nan, count: oh * ow)
-                let ran = x.withUnsafeBufferPointer { px0 in
-                    w.withUnsafeBufferPointer { pw0 in
-                        whittle_depthwise2d_f32_at(
-                            2, px0.baseAddress! + c * ih * iw, ih, iw, pw0.baseAddress! + c * kh * kw, kh, kw, sy, sx, dy, dx, py, px,
-                            &plane, oh, ow, bias[c], mode, -0.5, 0.75)
-                    }
-                }
-                #expect(ran == 1)
-                #expect(
-                    Array(out[(c * oh * ow)..<((c + 1) * oh * ow)]) == plane, "\(channels) channels \(ih)x\(iw) k\(kh)x\(kw) channel \(c)")
-            }
+            guard let same = Self.channelAndPlaneKernelsAgree(channels, ih, iw, kh, kw, sy, sx, dy, dx, py, px, using: &g) else { return }
+            #expect(same)
             checked += 1
         }
         #expect(checked > 80)
+    }
+
+    /// 3x3 taps at stride 1 or 2 (the plane kernel's own path, which loads each input row once for
+    /// several output rows) still give the general order's bits, on planes up to 40 wide, so
+    /// several column blocks, masked edges and row bands with a remainder all run.
+    @Test(arguments: [1, 2])
+    func threeByThreePathKeepsTheTapOrder(stride: Int) {
+        var g = SeededGenerator(seed: 21 + UInt64(stride))
+        var checked = 0
+        for _ in 0..<60 {
+            let (ih, iw) = (Int.random(in: 1...40, using: &g), Int.random(in: 1...40, using: &g))
+            let (py, px) = (Int.random(in: 0...2, using: &g), Int.random(in: 0...2, using: &g))
+            let channels = Int.random(in: 1...20, using: &g)
+            guard let same = Self.channelAndPlaneKernelsAgree(channels, ih, iw, 3, 3, stride, stride, 1, 1, py, px, using: &g)
+            else { continue }
+            #expect(same, "\(ih)x\(iw) pads \(py),\(px) stride \(stride)")
+            checked += 1
+        }
+        #expect(checked > 40)
+    }
+
+    /// Runs random data through the 16-channel kernel and, channel by channel, the AVX-512 plane
+    /// kernel (with Clip). Nil when the window does not fit or this CPU lacks AVX-512.
+    static func channelAndPlaneKernelsAgree(
+        _ channels: Int, _ ih: Int, _ iw: Int, _ kh: Int, _ kw: Int, _ sy: Int, _ sx: Int, _ dy: Int, _ dx: Int, _ py: Int, _ px: Int,
+        using g: inout SeededGenerator
+    ) -> Bool? {
+        let oh = (ih + 2 * py - dy * (kh - 1) - 1) / sy + 1, ow = (iw + 2 * px - dx * (kw - 1) - 1) / sx + 1
+        guard oh > 0, ow > 0 else { return nil }
+        let x = (0..<(channels * ih * iw)).map { _ in g.nextFloat(in: -1...1) }
+        let w = (0..<(channels * kh * kw)).map { _ in g.nextFloat(in: -1...1) }
+        let bias = (0..<channels).map { _ in g.nextFloat(in: -1...1) }
+        var out = [Float](repeating: .nan, count: channels * oh * ow)
+        let mode = Int32(WHITTLE_ACTIVATION_CLIP)
+        guard
+            whittle_depthwise2d_channels_f32(x, channels, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, bias, &out, oh, ow, mode, -0.5, 0.75)
+                != 0
+        else { return nil }
+        for c in 0..<channels {
+            var plane = [Float](repeating: .nan, count: oh * ow)
+            let ran = x.withUnsafeBufferPointer { px0 in
+                w.withUnsafeBufferPointer { pw0 in
+                    whittle_depthwise2d_f32_at(
+                        2, px0.baseAddress! + c * ih * iw, ih, iw, pw0.baseAddress! + c * kh * kw, kh, kw, sy, sx, dy, dx, py, px,
+                        &plane, oh, ow, bias[c], mode, -0.5, 0.75)
+                }
+            }
+            if ran != 1 || Array(out[(c * oh * ow)..<((c + 1) * oh * ow)]) != plane { return false }
+        }
+        return true
     }
 
     /// Relu keeps -0 and NaN; Clip is Swift's min(max(x, lo), hi): NaN passes, lo wins ties

@@ -179,7 +179,8 @@ struct ConvLowering {
         let byPositions = positions >= 256 * threads
         let total = byPositions ? positions : m
         let unit = byPositions ? 32 : 12
-        let parts = threads > 1 ? max(1, min(threads, total / unit)) : 1
+        // Four parts per thread when there is enough work, so a thread that runs slower takes fewer.
+        let parts = threads > 1 ? max(1, min(4 * threads, total / (2 * unit))) : 1
         let step = ((total + parts - 1) / parts + unit - 1) / unit * unit
         let positions = positions, m = m, k = k
         let body = { (part: Int) in

@@ -108,7 +108,10 @@ public final class ExecutionContext {
     /// Runs `body` over `0..<count` split into chunks across the thread budget. `grain` is the
     /// smallest chunk worth a thread.
     public func parallelFor(_ count: Int, grain: Int = 4096, _ body: (Range<Int>) -> Void) {
-        let chunks = min(threads, max(1, count / max(grain, 1)))
+        // With the pool, up to four chunks per thread, claimed as threads free up: a thread that
+        // starts late or runs slower (a shared VM's cores drift) takes fewer.
+        let most = workers == nil ? threads : threads * 4
+        let chunks = threads > 1 ? min(most, max(1, count / max(grain, 1))) : 1
         if chunks <= 1 {
             body(0..<count)
             return
