@@ -137,35 +137,37 @@ AVX512 __attribute__((always_inline)) static inline void block_rows(
     (rows == ROWS ? block_rows(MODE, ROWS, src, w, kh, kw, dx, sx, iw, start, ma, mb, even, bias, dst, store, activation, vlo, vhi) \
                   : block_rows(MODE, 1, src, w, kh, kw, dx, sx, iw, start, ma, mb, even, bias, dst, store, activation, vlo, vhi))
 
-// 3x3 taps, dilation 1, the same stride S (1 or 2) both ways: nearly every depthwise layer of
-// MobileNet and EfficientNet. The nine weights stay in registers and each input row is loaded
-// once for all the output rows that use it (stride 2 splits it into even and odd lanes), where
-// the general block loads every tap of every row. Each accumulator still takes its taps in
-// row-major order, so the sums are the general kernel's bits.
-#define DW3_ROWS 4
-AVX512 __attribute__((always_inline)) static inline void dw3_rows(
-    int S, int rows, const float *x, long ih, long iw, long iy0, long start, const __m512 *wv, const __mmask16 *ma,
+// Square K x K taps (3 or 5), dilation 1, the same stride S (1 or 2) both ways: nearly every
+// depthwise layer of MobileNet and EfficientNet. The weights are broadcast once per plane and
+// each input row is loaded once for all the output rows that use it (stride 2 splits it into
+// even and odd lanes), where the general block loads every tap of every row. Each accumulator
+// still takes its taps in row-major order, so the sums are the general kernel's bits.
+#define DWK_ROWS 4
+AVX512 __attribute__((always_inline)) static inline void dwk_rows(
+    int K, int S, int rows, const float *x, long ih, long iw, long iy0, long start, const __m512 *wv, const __mmask16 *ma,
     const __mmask16 *mb, __m512i even, __m512i odd, float bias, float *dst, long ow, __mmask16 store, int activation, __m512 lo,
     __m512 hi) {
-    __m512 acc[DW3_ROWS];
+    __m512 acc[DWK_ROWS];
     _Pragma("clang loop unroll(full)") for (int j = 0; j < rows; j++) acc[j] = _mm512_set1_ps(bias);
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < (rows - 1) * S + 3; r++) {
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < (rows - 1) * S + K; r++) {
         long iy = iy0 + r;
         if (iy < 0 || iy >= ih) continue;
         const float *p = x + iy * iw + start;
-        __m512 v[3];
+        __m512 v[5];
         if (S == 1) {
-            _Pragma("clang loop unroll(full)") for (int kx = 0; kx < 3; kx++) v[kx] = _mm512_maskz_loadu_ps(ma[kx], p + kx);
+            _Pragma("clang loop unroll(full)") for (int kx = 0; kx < K; kx++) v[kx] = _mm512_maskz_loadu_ps(ma[kx], p + kx);
         } else {
-            __m512 a = _mm512_maskz_loadu_ps(ma[0], p), b = _mm512_maskz_loadu_ps(mb[0], p + 16);
-            v[0] = _mm512_permutex2var_ps(a, even, b);
-            v[1] = _mm512_permutex2var_ps(a, odd, b);
-            v[2] = _mm512_permutex2var_ps(_mm512_maskz_loadu_ps(ma[2], p + 2), even, _mm512_maskz_loadu_ps(mb[2], p + 18));
+            // Taps 2m and 2m + 1 are the even and odd lanes of the 32 elements at 2m.
+            _Pragma("clang loop unroll(full)") for (int kx = 0; kx < K; kx += 2) {
+                __m512 a = _mm512_maskz_loadu_ps(ma[kx], p + kx), b = _mm512_maskz_loadu_ps(mb[kx], p + kx + 16);
+                v[kx] = _mm512_permutex2var_ps(a, even, b);
+                if (kx + 1 < K) v[kx + 1] = _mm512_permutex2var_ps(a, odd, b);
+            }
         }
         _Pragma("clang loop unroll(full)") for (int j = 0; j < rows; j++) {
             int ky = r - j * S;
-            if (ky < 0 || ky > 2) continue;
-            _Pragma("clang loop unroll(full)") for (int kx = 0; kx < 3; kx++) acc[j] = _mm512_fmadd_ps(v[kx], wv[ky * 3 + kx], acc[j]);
+            if (ky < 0 || ky >= K) continue;
+            _Pragma("clang loop unroll(full)") for (int kx = 0; kx < K; kx++) acc[j] = _mm512_fmadd_ps(v[kx], wv[ky * K + kx], acc[j]);
         }
     }
     const __m512 zero = _mm512_setzero_ps();
@@ -173,47 +175,56 @@ AVX512 __attribute__((always_inline)) static inline void dw3_rows(
         _mm512_mask_storeu_ps(dst + j * ow, store, whittle_activate16(acc[j], activation, lo, hi, zero));
 }
 
-// Row bands of DW3_ROWS outer, so a band's input rows stay in L1 across its column blocks.
-AVX512 __attribute__((always_inline)) static inline void depthwise3x3(
-    int S, const float *x, long ih, long iw, const float *w, long py, long px, float *out, long oh, long ow, float bias, int activation,
-    float lo, float hi) {
+// Row bands of DWK_ROWS outer, so a band's input rows stay in L1 across its column blocks.
+AVX512 __attribute__((always_inline)) static inline void depthwise_square(
+    int K, int S, const float *x, long ih, long iw, const float *w, long py, long px, float *out, long oh, long ow, float bias,
+    int activation, float lo, float hi) {
     const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     const __m512i even = _mm512_set_epi32(30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
-    __m512 wv[9];
-    for (int t = 0; t < 9; t++) wv[t] = _mm512_set1_ps(w[t]);
+    __m512 wv[25];
+    for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
     for (long oy = 0; oy < oh;) {
-        int band = oh - oy >= DW3_ROWS ? DW3_ROWS : 1;
+        int band = oh - oy >= DWK_ROWS ? DWK_ROWS : 1;
         for (long ox = 0; ox < ow; ox += 16) {
             long count = ow - ox < 16 ? ow - ox : 16;
             __mmask16 store = (__mmask16)((1u << count) - 1u);
             long start = ox * S - px;
-            __mmask16 ma[3], mb[3];
-            for (int kx = 0; kx < 3; kx++) {
+            __mmask16 ma[5], mb[5];
+            for (int kx = 0; kx < K; kx++) {
                 ma[kx] = row_mask(start + kx, 16, iw);
                 mb[kx] = row_mask(start + kx + 16, 16, iw);
             }
             float *dst = out + oy * ow + ox;
-            if (band == DW3_ROWS) {
-                dw3_rows(S, DW3_ROWS, x, ih, iw, oy * S - py, start, wv, ma, mb, even, odd, bias, dst, ow, store, activation, vlo, vhi);
+            if (band == DWK_ROWS) {
+                dwk_rows(K, S, DWK_ROWS, x, ih, iw, oy * S - py, start, wv, ma, mb, even, odd, bias, dst, ow, store, activation, vlo, vhi);
             } else {
-                dw3_rows(S, 1, x, ih, iw, oy * S - py, start, wv, ma, mb, even, odd, bias, dst, ow, store, activation, vlo, vhi);
+                dwk_rows(K, S, 1, x, ih, iw, oy * S - py, start, wv, ma, mb, even, odd, bias, dst, ow, store, activation, vlo, vhi);
             }
         }
         oy += band;
     }
 }
 
-AVX512 static void depthwise3x3_s1(
-    const float *x, long ih, long iw, const float *w, long py, long px, float *out, long oh, long ow, float bias, int activation, float lo,
-    float hi) {
-    depthwise3x3(1, x, ih, iw, w, py, px, out, oh, ow, bias, activation, lo, hi);
-}
+typedef void (*square_kernel)(const float *, long, long, const float *, long, long, float *, long, long, float, int, float, float);
 
-AVX512 static void depthwise3x3_s2(
-    const float *x, long ih, long iw, const float *w, long py, long px, float *out, long oh, long ow, float bias, int activation, float lo,
-    float hi) {
-    depthwise3x3(2, x, ih, iw, w, py, px, out, oh, ow, bias, activation, lo, hi);
+#define SQUARE(K, S)                                                                                                            \
+    AVX512 static void depthwise##K##x##K##_s##S(                                                                             \
+        const float *x, long ih, long iw, const float *w, long py, long px, float *out, long oh, long ow, float bias, int activation, \
+        float lo, float hi) {                                                                                                     \
+        depthwise_square(K, S, x, ih, iw, w, py, px, out, oh, ow, bias, activation, lo, hi);                                      \
+    }
+SQUARE(3, 1)
+SQUARE(3, 2)
+SQUARE(5, 1)
+SQUARE(5, 2)
+
+// The square kernel for these taps, or NULL for the general one.
+static square_kernel square_kernel_for(long kh, long kw, long sy, long sx, long dy, long dx) {
+    if (kh != kw || sy != sx || dy != 1 || dx != 1 || (sx != 1 && sx != 2)) return 0;
+    if (kh == 3) return sx == 1 ? depthwise3x3_s1 : depthwise3x3_s2;
+    if (kh == 5) return sx == 1 ? depthwise5x5_s1 : depthwise5x5_s2;
+    return 0;
 }
 
 // Blocks of 16 output columns, outermost; the lane masks of a block's taps are the same in every
@@ -293,8 +304,9 @@ int whittle_depthwise2d_f32_at(
     int level, const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
     long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
     if (kh > MAX_TAPS || kw > MAX_TAPS || level < 1 || level > best_level()) return 0;
-    if (level == 2 && kh == 3 && kw == 3 && dy == 1 && dx == 1 && sy == sx && (sx == 1 || sx == 2)) {
-        (sx == 1 ? depthwise3x3_s1 : depthwise3x3_s2)(x, ih, iw, w, py, px, out, oh, ow, bias, activation, lo, hi);
+    square_kernel square = level == 2 ? square_kernel_for(kh, kw, sy, sx, dy, dx) : 0;
+    if (square) {
+        square(x, ih, iw, w, py, px, out, oh, ow, bias, activation, lo, hi);
     } else if (level == 2) {
         depthwise16(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
     } else {

@@ -59,20 +59,21 @@ import Testing
         #expect(checked > 80)
     }
 
-    /// 3x3 taps at stride 1 or 2 (the plane kernel's own path, which loads each input row once for
-    /// several output rows) still give the general order's bits, on planes up to 40 wide, so
-    /// several column blocks, masked edges and row bands with a remainder all run.
-    @Test(arguments: [1, 2])
-    func threeByThreePathKeepsTheTapOrder(stride: Int) {
-        var g = SeededGenerator(seed: 21 + UInt64(stride))
+    /// 3x3 and 5x5 taps at stride 1 or 2 (the plane kernel's own path, which loads each input row
+    /// once for several output rows) still give the general order's bits, on planes up to 40
+    /// wide, so several column blocks, masked edges and row bands with a remainder all run.
+    @Test(arguments: [(3, 1), (3, 2), (5, 1), (5, 2)])
+    func squarePathKeepsTheTapOrder(kernel: Int, stride: Int) {
+        var g = SeededGenerator(seed: UInt64(21 + 10 * kernel + stride))
         var checked = 0
         for _ in 0..<60 {
             let (ih, iw) = (Int.random(in: 1...40, using: &g), Int.random(in: 1...40, using: &g))
             let (py, px) = (Int.random(in: 0...2, using: &g), Int.random(in: 0...2, using: &g))
             let channels = Int.random(in: 1...20, using: &g)
-            guard let same = Self.channelAndPlaneKernelsAgree(channels, ih, iw, 3, 3, stride, stride, 1, 1, py, px, using: &g)
+            guard
+                let same = Self.channelAndPlaneKernelsAgree(channels, ih, iw, kernel, kernel, stride, stride, 1, 1, py, px, using: &g)
             else { continue }
-            #expect(same, "\(ih)x\(iw) pads \(py),\(px) stride \(stride)")
+            #expect(same, "\(ih)x\(iw) pads \(py),\(px)")
             checked += 1
         }
         #expect(checked > 40)
