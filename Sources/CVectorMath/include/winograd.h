@@ -1,6 +1,7 @@
 // Winograd F(2x2, 3x3) transforms for 3x3 stride-1 convolutions: each 2x2 output tile costs 16
-// multiplies per input channel instead of 36, the products running as 16 GEMMs. Plain C loops
-// (the transforms are adds and a few scalings; the GEMMs go to BLAS).
+// multiplies per input channel instead of 36, the products running as 16 GEMMs (in BLAS). The
+// input and output transforms take 16 tiles per AVX-512 vector where the CPU has it, else plain
+// C loops; both give the same bits (only adds, in the same order).
 #ifndef WHITTLE_WINOGRAD_H
 #define WHITTLE_WINOGRAD_H
 
@@ -17,5 +18,13 @@ void whittle_winograd_input_f32(
 /// (`outputs` channels), clipped to the [oh, ow] plane; bias may be NULL.
 void whittle_winograd_output_f32(
     const float *mp, long o0, long o1, long outputs, long tilesH, long tilesW, long oh, long ow, const float *bias, float *y);
+
+/// The transforms with a chosen implementation, for tests: 0 plain C, 2 AVX-512F. Return 0,
+/// writing nothing, when this CPU lacks it.
+int whittle_winograd_input_f32_at(
+    int level, const float *x, long c0, long c1, long channels, long h, long w, long padTop, long padLeft, long tilesH, long tilesW,
+    float *v);
+int whittle_winograd_output_f32_at(
+    int level, const float *mp, long o0, long o1, long outputs, long tilesH, long tilesW, long oh, long ow, const float *bias, float *y);
 
 #endif
