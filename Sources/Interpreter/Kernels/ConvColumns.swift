@@ -1,3 +1,5 @@
+import CVectorMath
+
 extension ConvGeometry {
     /// Columns [first, last) of the 2-D column matrix: rows are (channel, ky, kx) taps, each
     /// `last - first` output positions wide (row-major, leading dimension last - first). Every
@@ -33,7 +35,7 @@ extension ConvGeometry {
                             let src = xc + iy * iw + base
                             if sx == 1 {
                                 if b > a { (dst + a).update(from: src + a, count: b - a) }
-                            } else {
+                            } else if b > a, sx != 2 || whittle_copy_even_f32(src + a * 2, b - a, dst + a) == 0 {
                                 for ox in a..<b { dst[ox] = src[ox * sx] }
                             }
                             if ox1 > b { (dst + b).update(repeating: 0, count: ox1 - b) }

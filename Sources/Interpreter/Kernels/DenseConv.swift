@@ -144,10 +144,13 @@ struct ConvGeometry {
             case "VALID":
                 p[i] = 0
                 p[i + spatial] = 0
-                out.append((input[i] - effective) / s[i] + 1)
+                let span = input[i] - effective
+                out.append((span >= 0 ? span / s[i] : -((-span + s[i] - 1) / s[i])) + 1)
             case "NOTSET":
                 let span = input[i] + p[i] + p[i + spatial] - effective
-                var o = (ceilMode ? (span + s[i] - 1) / s[i] : span / s[i]) + 1
+                // Floor (or ceiling) division, also when the window is wider than the padded input.
+                let floor = span >= 0 ? span / s[i] : -((-span + s[i] - 1) / s[i])
+                var o = (ceilMode && span % s[i] != 0 ? floor + 1 : floor) + 1
                 // A window starting entirely in the end padding is dropped (ceil_mode rule).
                 if ceilMode && (o - 1) * s[i] >= input[i] + p[i] { o -= 1 }
                 out.append(o)

@@ -55,8 +55,19 @@ final class DensePoolKernel: Kernel {
         if kind == .max && !wantsIndices && spatial == 2 {
             let px = x.floats.baseAddress!, po = out.floats.baseAddress!
             let inSize = g.input[0] * g.input[1], outSize = g.output[0] * g.output[1]
+            let (ih, iw, kh, kw) = (g.input[0], g.input[1], g.kernel[0], g.kernel[1])
+            let vector = g.dilations == [1, 1]
             context.parallelFor(planes, grain: 4) { range in
-                for plane in range { g.maxPool2D(input: px + plane * inSize, output: po + plane * outSize) }
+                for plane in range {
+                    let (x, y) = (px + plane * inSize, po + plane * outSize)
+                    if vector,
+                        whittle_max_pool2d_f32(
+                            x, ih, iw, kh, kw, g.strides[0], g.strides[1], g.pads[0], g.pads[1], y, g.output[0], g.output[1]) != 0
+                    {
+                        continue
+                    }
+                    g.maxPool2D(input: x, output: y)
+                }
             }
             return [out, nil]
         }
