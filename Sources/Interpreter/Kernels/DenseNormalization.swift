@@ -95,10 +95,32 @@ final class DenseLayerNormKernel: Kernel {
         let rows = x.shape[..<a].reduce(1, *), size = x.shape[a...].reduce(1, *)
         let s = try scale.floatValues(), b = try bias?.floatValues()
         guard s.count == size || s.count == 1 else { throw KernelFailure("Scale has \(s.count) values, expected \(size)") }
+        if let b, b.count != size && b.count != 1 { throw KernelFailure("B has \(b.count) values, expected \(size)") }
         let out = try context.allocate(.float, x.shape)
         let statShape = Array(x.shape[..<a]) + Array(repeating: 1, count: x.rank - a)
         let mean = try context.allocate(.float, statShape), inv = try context.allocate(.float, statShape)
         let px = x.floats, po = out.floats
+        let vectorized = s.withUnsafeBufferPointer { ps in
+            (b ?? []).withUnsafeBufferPointer { pb in
+                let (pm, pi) = (mean.floats.baseAddress, inv.floats.baseAddress)
+                let (scalarScale, scalarBias) = (Int32(s.count == 1 ? 1 : 0), Int32(b?.count == 1 ? 1 : 0))
+                guard
+                    whittle_layer_norm_rows_f32(
+                        px.baseAddress, 0, min(1, rows), size, ps.baseAddress, scalarScale, pb.baseAddress, scalarBias, epsilon,
+                        po.baseAddress, pm, pi) != 0
+                else { return false }
+                // Rows are independent: spread them over the threads (BERT's 128 x 768 norms).
+                context.parallelFor(rows, grain: max(1, 16384 / max(size, 1))) { range in
+                    let first = max(range.lowerBound, 1)
+                    guard first < range.upperBound else { return }
+                    _ = whittle_layer_norm_rows_f32(
+                        px.baseAddress, first, range.upperBound, size, ps.baseAddress, scalarScale, pb.baseAddress, scalarBias, epsilon,
+                        po.baseAddress, pm, pi)
+                }
+                return true
+            }
+        }
+        if vectorized { return [out, mean, inv] }
         for r in 0..<rows {
             let base = r * size
             var m: Float = 0

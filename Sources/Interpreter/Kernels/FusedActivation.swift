@@ -13,6 +13,8 @@ enum FusedActivation {
     case unary(UnaryKernel.Op)
     /// min(max(x, lo), hi), Clip's rule.
     case clip(lo: Float, hi: Float)
+    /// The exported Erf-based GELU (after a bias Add).
+    case gelu(GeluChain)
 
     /// In place over elements `range` of `p`.
     func apply(_ p: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
@@ -24,6 +26,7 @@ enum FusedActivation {
             if whittle_clip_f32(p + range.lowerBound, range.count, lo, hi) == 0 {
                 for i in range { p[i] = Swift.min(Swift.max(p[i], lo), hi) }
             }
+        case .gelu(let chain): chain.apply(p, range)
         }
     }
 

@@ -6,7 +6,8 @@ import ONNXIR
 /// intermediate tensor never exists. A pair is left alone when the Conv's output is a graph
 /// output, is read by anything else (including a subgraph), or its weights are not a float32
 /// initializer (16-bit Convs round between the two ops). A residual Add followed only by a Relu
-/// fuses the same way (the Add applies it to each row it writes).
+/// fuses the same way (the Add applies it to each row it writes), and so does a bias Add followed
+/// by the exported GELU chain (GeluFusion.swift).
 struct ActivationFusion {
     struct Pair {
         let activation: FusedActivation
@@ -34,6 +35,13 @@ struct ActivationFusion {
                 let (user, relu) = soleReader(of: out), user.opType == "Relu"
             else { continue }
             result[ObjectIdentifier(node)] = Pair(activation: .unary(.relu), absorbed: [user], output: relu)
+        }
+        // A bias Add followed by the exported GELU chain (BERT's MLP).
+        for node in graph.nodes where node.opType == "Add" && node.normalizedDomain.isEmpty && node.inputs.count == 2 {
+            guard result[ObjectIdentifier(node)] == nil, let out = node.outputs.first ?? nil, node.outputs.count == 1, !out.isGraphOutput,
+                !keep.contains(ObjectIdentifier(out)), let gelu = geluChain(after: out)
+            else { continue }
+            result[ObjectIdentifier(node)] = Pair(activation: .gelu(gelu.chain), absorbed: gelu.absorbed, output: gelu.output)
         }
         return result
     }
@@ -84,12 +92,18 @@ struct ActivationFusion {
         }
         // An absent bound is open; one that is not a constant float scalar stops the fusion (nil).
         func bound(_ index: Int, _ absent: Float) -> Float? {
-            guard index < node.inputs.count, let v = node.inputs[index] else { return absent }
-            let tensor = v.initializer ?? (v.producer?.opType == "Constant" ? v.producer?.attribute("value")?.tensor : nil)
-            guard let tensor, tensor.dataType == .float, let runtime = try? RuntimeTensor(tensor), runtime.count == 1 else { return nil }
-            return runtime.floats[0]
+            guard index < node.inputs.count, node.inputs[index] != nil else { return absent }
+            return scalarConstant(node.inputs[index])
         }
         guard let lo = bound(1, -.infinity), let hi = bound(2, .infinity) else { return nil }
         return (lo, hi)
+    }
+
+    /// The value of a float32 initializer or Constant holding one element.
+    func scalarConstant(_ value: Value?) -> Float? {
+        guard let v = value else { return nil }
+        let tensor = v.initializer ?? (v.producer?.opType == "Constant" ? v.producer?.attribute("value")?.tensor : nil)
+        guard let tensor, tensor.dataType == .float, let runtime = try? RuntimeTensor(tensor), runtime.count == 1 else { return nil }
+        return runtime.floats[0]
     }
 }
