@@ -35,8 +35,8 @@ AVX512 static void pack_block(const float *b, long ldb, long k0, long kc, long j
 // Rows [i, i + R) of one panel over one block of k: starts from the bias (or 0) on the first
 // block and from C after it, so every output sums its products in k order.
 #define TILE(NAME, R)                                                                                                           \
-    AVX512 static void NAME(const float *a, long lda, long i, long k0, long kc, const float *bp, const float *bias, long j0,      \
-        int first, float *c, long ldc, __mmask16 m0, __mmask16 m1) {                                                            \
+    AVX512 static void NAME(const float *a, long lda, long i, long k0, long kc, const float *bp, const float *bias,               \
+        const float *rowBias, long j0, int first, float *c, long ldc, __mmask16 m0, __mmask16 m1) {                             \
         __m512 acc[R][2];                                                                                                       \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                                                        \
             float *row = c + (i + r) * ldc + j0;                                                                                \
@@ -46,6 +46,8 @@ AVX512 static void pack_block(const float *b, long ldb, long k0, long kc, long j
             } else if (bias) {                                                                                                  \
                 acc[r][0] = _mm512_maskz_loadu_ps(m0, bias + j0);                                                               \
                 acc[r][1] = _mm512_maskz_loadu_ps(m1, bias + j0 + 16);                                                          \
+            } else if (rowBias) {                                                                                               \
+                acc[r][0] = acc[r][1] = _mm512_set1_ps(rowBias[i + r]);                                                         \
             } else {                                                                                                            \
                 acc[r][0] = acc[r][1] = _mm512_setzero_ps();                                                                    \
             }                                                                                                                   \
@@ -76,8 +78,8 @@ TILE(tile1, 1)
 #define NC 512
 
 AVX512 static void panel_gemm(
-    long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, float *c, long ldc,
-    float *bp) {
+    long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, const float *rowBias,
+    float *c, long ldc, float *bp) {
     for (long jc = n0; jc < n1; jc += NC) {
         long chunk = n1 - jc < NC ? n1 - jc : NC, panels = (chunk + NR - 1) / NR;
         for (long k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KB) {
@@ -95,11 +97,11 @@ AVX512 static void panel_gemm(
                     __mmask16 m0 = lanes(width), m1 = lanes(width - 16);
                     const float *block = bp + p * KB * NR;
                     if (rows == MR) {
-                        tile12(a, lda, i, k0, kc, block, bias, j0, first, c, ldc, m0, m1);
+                        tile12(a, lda, i, k0, kc, block, bias, rowBias, j0, first, c, ldc, m0, m1);
                     } else if (rows == 4) {
-                        tile4(a, lda, i, k0, kc, block, bias, j0, first, c, ldc, m0, m1);
+                        tile4(a, lda, i, k0, kc, block, bias, rowBias, j0, first, c, ldc, m0, m1);
                     } else {
-                        tile1(a, lda, i, k0, kc, block, bias, j0, first, c, ldc, m0, m1);
+                        tile1(a, lda, i, k0, kc, block, bias, rowBias, j0, first, c, ldc, m0, m1);
                     }
                 }
             }
@@ -109,12 +111,13 @@ AVX512 static void panel_gemm(
 }
 
 int whittle_panel_gemm_f32(
-    long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, float *c, long ldc) {
+    long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, const float *rowBias,
+    float *c, long ldc) {
     if (!avx512_supported()) return 0;
     if (m <= 0 || n1 <= n0) return 1;
     float *bp = aligned_alloc(64, sizeof(float) * KB * NC);
     if (!bp) return 0;
-    panel_gemm(m, n0, n1, k, a, lda, b, ldb, bias, c, ldc, bp);
+    panel_gemm(m, n0, n1, k, a, lda, b, ldb, bias, rowBias, c, ldc, bp);
     free(bp);
     return 1;
 }
@@ -124,8 +127,9 @@ int whittle_panel_gemm_f32(
 int whittle_panel_gemm_supported(void) { return 0; }
 
 int whittle_panel_gemm_f32(
-    long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, float *c, long ldc) {
-    (void)m; (void)n0; (void)n1; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)bias; (void)c; (void)ldc;
+    long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, const float *rowBias,
+    float *c, long ldc) {
+    (void)m; (void)n0; (void)n1; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)bias; (void)rowBias; (void)c; (void)ldc;
     return 0;
 }
 

@@ -6,7 +6,8 @@ import Testing
 
 /// The panel GEMM matches a float64 product over row counts that leave 4-row and 1-row tiles,
 /// column ranges that start inside the matrix and end mid-panel, inner sizes across several
-/// 256-row blocks, wider leading dimensions and a bias; and MatMul through it matches BLAS.
+/// 256-row blocks, wider leading dimensions and a column or row bias; MatMul and the Conv
+/// product through it match BLAS.
 @Suite struct PanelGEMMTests {
     @Test func matchesDoubleProduct() {
         var g = SeededGenerator(seed: 31)
@@ -16,8 +17,11 @@ import Testing
             let n0 = Int.random(in: 0...(n - 1), using: &g), n1 = Int.random(in: (n0 + 1)...n, using: &g)
             let a = (0..<(m * lda)).map { _ in g.nextFloat(in: -1...1) }, b = (0..<(k * ldb)).map { _ in g.nextFloat(in: -1...1) }
             let bias: [Float]? = Bool.random(using: &g) ? (0..<n).map { _ in g.nextFloat(in: -1...1) } : nil
+            let rowBias: [Float]? = bias == nil && Bool.random(using: &g) ? (0..<m).map { _ in g.nextFloat(in: -1...1) } : nil
             var c = [Float](repeating: .nan, count: m * ldc)
-            let ran = bias.withOptionalPointer { pb in whittle_panel_gemm_f32(m, n0, n1, k, a, lda, b, ldb, pb, &c, ldc) }
+            let ran = bias.withOptionalPointer { pb in
+                rowBias.withOptionalPointer { pr in whittle_panel_gemm_f32(m, n0, n1, k, a, lda, b, ldb, pb, pr, &c, ldc) }
+            }
             guard ran != 0 else { return }  // no AVX-512 here
             for i in 0..<m {
                 for j in 0..<n {
@@ -26,7 +30,7 @@ import Testing
                         #expect(got.isNaN, "column \(j) outside [\(n0), \(n1)) was written")
                         continue
                     }
-                    var sum = Double(bias?[j] ?? 0)
+                    var sum = Double(bias?[j] ?? rowBias?[i] ?? 0)
                     for p in 0..<k { sum += Double(a[i * lda + p]) * Double(b[p * ldb + j]) }
                     #expect(abs(Double(got) - sum) < 1e-4, "\(m)x\(n)x\(k) at \(i),\(j)")
                 }
@@ -45,6 +49,27 @@ import Testing
             threads: threads, accountant: MemoryAccountant(capBytes: 1 << 30), workers: WorkerPool(threads: threads))
         PanelGEMM.run(rows: rows, n: n, k: k, a: a, b: b, bias: nil, c: &viaPanels, context: context)
         BLAS.sgemm(transA: false, transB: false, m: rows, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &viaBLAS, ldc: n)
+        for i in 0..<viaBLAS.count { #expect(abs(viaPanels[i] - viaBLAS[i]) < 1e-4) }
+    }
+
+    /// The Conv form (a bias per row), split by column panels (wide) or 12-row blocks (narrow).
+    @Test(arguments: [(1, 300), (2, 300), (2, 49)])
+    func convProductMatchesBLAS(threads: Int, positions: Int) throws {
+        let (m, k) = (40, 288)
+        var g = SeededGenerator(seed: UInt64(33 + positions))
+        let w = (0..<(m * k)).map { _ in g.nextFloat(in: -1...1) }, x = (0..<(k * positions)).map { _ in g.nextFloat(in: -1...1) }
+        let bias = (0..<m).map { _ in g.nextFloat(in: -1...1) }
+        var viaPanels = [Float](repeating: 0, count: m * positions)
+        var viaBLAS = (0..<(m * positions)).map { bias[$0 / positions] }
+        let context = ExecutionContext(
+            threads: threads, accountant: MemoryAccountant(capBytes: 1 << 30), workers: WorkerPool(threads: threads))
+        let ran = PanelGEMM.product(
+            m: m, n: positions, k: k, a: w, lda: k, b: x, ldb: positions, rowBias: bias, c: &viaPanels, ldc: positions, threads: threads,
+            context: context)
+        guard ran else { return }
+        BLAS.sgemm(
+            transA: false, transB: false, m: m, n: positions, k: k, alpha: 1, a: w, lda: k, b: x, ldb: positions, beta: 1, c: &viaBLAS,
+            ldc: positions)
         for i in 0..<viaBLAS.count { #expect(abs(viaPanels[i] - viaBLAS[i]) < 1e-4) }
     }
 }

@@ -8,11 +8,13 @@
 /// 1 when this CPU runs whittle_panel_gemm_f32 (AVX-512F).
 int whittle_panel_gemm_supported(void);
 
-/// Columns [n0, n1) of C[m, n] = A[m, k] B[k, n] (+ bias[n] when bias is not NULL), rows of A,
-/// B and C lda, ldb and ldc apart. Each output sums its bias (or 0), then k in order (FMA),
+/// Columns [n0, n1) of C[m, n] = A[m, k] B[k, n] + bias[n] (a Linear layer's) or + rowBias[m] (a
+/// Conv's, one per output channel), rows of A, B and C lda, ldb and ldc apart; both biases may
+/// be NULL, and only bias is used when both are given. Each output sums its bias (or 0), then k in order (FMA),
 /// whatever the column range, so splitting columns over threads does not change the bits.
 /// Returns 0, writing nothing, without AVX-512F or without memory for the 512 KB panel buffer.
 int whittle_panel_gemm_f32(
-    long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, float *c, long ldc);
+    long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, const float *rowBias,
+    float *c, long ldc);
 
 #endif

@@ -86,6 +86,17 @@ struct ConvLowering {
             buildColumns(x: x, scratch: scratch, threads: threads, context: context)
             b = UnsafePointer(scratch)
         }
+        if PanelGEMM.product(
+            m: m, n: positions, k: k, a: w, lda: k, b: b, ldb: positions, rowBias: bias, c: out, ldc: positions, threads: threads,
+            context: context)
+        {
+            if let activation {
+                context.parallelFor(m, grain: max(1, 65536 / max(1, positions))) { rows in
+                    for o in rows { activation.apply(out + o * positions, 0..<positions) }
+                }
+            }
+            return
+        }
         if let bias { fillBias(bias, out: out, first: 0, last: positions) }
         let beta: Float = bias == nil ? 0 : 1
         // With one thread for this call (samples already spread over the threads), nothing here
@@ -120,6 +131,12 @@ struct ConvLowering {
             if let rest { for o in 0..<m { rest.apply(out + o * positions, first..<last) } }
             return
         }
+        if !pointwise { geometry.im2col2D(input: x, channels: channels, columns: scratch, first: first, last: last) }
+        let (columns, ldb) = pointwise ? (x + first, positions) : (UnsafePointer(scratch), width)
+        if whittle_panel_gemm_f32(m, 0, width, k, w, k, columns, ldb, nil, bias, out + first, positions) != 0 {
+            if let activation { for o in 0..<m { activation.apply(out + o * positions, first..<last) } }
+            return
+        }
         if let bias { fillBias(bias, out: out, first: first, last: last) }
         let beta: Float = bias == nil ? 0 : 1
         if pointwise {
@@ -127,7 +144,6 @@ struct ConvLowering {
                 transA: false, transB: false, m: m, n: width, k: k, alpha: 1, a: w, lda: k, b: x + first, ldb: positions, beta: beta,
                 c: out + first, ldc: positions)
         } else {
-            geometry.im2col2D(input: x, channels: channels, columns: scratch, first: first, last: last)
             BLAS.sgemm(
                 transA: false, transB: false, m: m, n: width, k: k, alpha: 1, a: w, lda: k, b: scratch, ldb: width, beta: beta,
                 c: out + first, ldc: positions)

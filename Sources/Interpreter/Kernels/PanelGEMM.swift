@@ -15,12 +15,46 @@ enum PanelGEMM {
         let panels = (n + 31) / 32
         context.parallelFor(panels, grain: 1) { range in
             let first = range.lowerBound * 32, last = min(n, range.upperBound * 32)
-            guard whittle_panel_gemm_f32(rows, first, last, k, a, k, b, n, bias, c, n) == 0 else { return }
+            guard whittle_panel_gemm_f32(rows, first, last, k, a, k, b, n, bias, nil, c, n) == 0 else { return }
             // No memory for the panel buffer: this part through BLAS.
             if let bias { for r in 0..<rows { (c + r * n + first).update(from: bias + first, count: last - first) } }
             BLAS.sgemm(
                 transA: false, transB: false, m: rows, n: last - first, k: k, alpha: 1, a: a, lda: k, b: b + first, ldb: n,
                 beta: bias == nil ? 0 : 1, c: c + first, ldc: n)
         }
+    }
+}
+
+extension PanelGEMM {
+    /// C[m, n] = A[m, k] B[k, n] (+ one bias per row: a Conv's weights times its columns) with
+    /// leading dimensions, over the threads:
+    /// by column panels when there are enough of them, else by 12-row blocks of A. False, having
+    /// written nothing, without AVX-512 (the caller runs BLAS).
+    static func product(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, rowBias bias: UnsafePointer<Float>?,
+        c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, context: ExecutionContext
+    ) -> Bool {
+        guard whittle_panel_gemm_supported() != 0, m > 0, n > 0 else { return false }
+        let panels = (n + 31) / 32
+        func part(_ r0: Int, _ r1: Int, _ j0: Int, _ j1: Int) {
+            guard whittle_panel_gemm_f32(r1 - r0, j0, j1, k, a + r0 * lda, lda, b, ldb, nil, bias.map { $0 + r0 }, c + r0 * ldc, ldc) == 0
+            else { return }
+            if let bias { for r in r0..<r1 { (c + r * ldc + j0).update(repeating: bias[r], count: j1 - j0) } }
+            BLAS.sgemm(
+                transA: false, transB: false, m: r1 - r0, n: j1 - j0, k: k, alpha: 1, a: a + r0 * lda, lda: lda, b: b + j0, ldb: ldb,
+                beta: bias == nil ? 0 : 1, c: c + r0 * ldc + j0, ldc: ldc)
+        }
+        if threads <= 1 {
+            part(0, m, 0, n)
+        } else if panels >= 4 * threads {
+            context.parallelFor(panels, grain: 1) { range in part(0, m, range.lowerBound * 32, min(n, range.upperBound * 32)) }
+        } else {
+            // One part per thread: each part packs all of B again.
+            let blocks = (m + 11) / 12, parts = min(threads, blocks), step = (blocks + parts - 1) / parts
+            context.parallelFor(parts, grain: 1) { range in
+                for p in range { part(min(m, p * step * 12), min(m, (p + 1) * step * 12), 0, n) }
+            }
+        }
+        return true
     }
 }
