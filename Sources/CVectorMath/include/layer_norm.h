@@ -1,5 +1,5 @@
 // LayerNormalization rows in AVX-512: the Swift loop sums serially (one dependent add per
-// element), which cannot vectorize; here each row's sums run in 16 lanes, folded at the end.
+// element), which cannot vectorize; here each row's sums run in float64 lanes, folded at the end.
 #ifndef WHITTLE_LAYER_NORM_H
 #define WHITTLE_LAYER_NORM_H
 
