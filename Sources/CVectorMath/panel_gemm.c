@@ -5,6 +5,9 @@
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
 
+#include "activation16.h"
+#include "depthwise_conv.h"
+
 #define AVX512 __attribute__((target("avx512f")))
 // Rows of B per block (a 256 x 32 block is 32 KB, within L1), columns per panel, rows of A per
 // register tile (12 x 2 accumulators of the 32 vector registers).
@@ -36,7 +39,8 @@ AVX512 static void pack_block(const float *b, long ldb, long k0, long kc, long j
 // block and from C after it, so every output sums its products in k order.
 #define TILE(NAME, R)                                                                                                           \
     AVX512 static void NAME(const float *a, long lda, long i, long k0, long kc, const float *bp, const float *bias,               \
-        const float *rowBias, long j0, int first, float *c, long ldc, __mmask16 m0, __mmask16 m1) {                             \
+        const float *rowBias, long j0, int first, int last, float *c, long ldc, __mmask16 m0, __mmask16 m1, int activation,      \
+        __m512 lo, __m512 hi) {                                                                                                 \
         __m512 acc[R][2];                                                                                                       \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                                                        \
             float *row = c + (i + r) * ldc + j0;                                                                                \
@@ -61,6 +65,13 @@ AVX512 static void pack_block(const float *b, long ldb, long k0, long kc, long j
                 acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);                                                                 \
             }                                                                                                                   \
         }                                                                                                                       \
+        if (last && activation != WHITTLE_ACTIVATION_NONE) {                                                                    \
+            const __m512 zero = _mm512_setzero_ps();                                                                            \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                                                    \
+                acc[r][0] = whittle_activate16(acc[r][0], activation, lo, hi, zero);                                            \
+                acc[r][1] = whittle_activate16(acc[r][1], activation, lo, hi, zero);                                            \
+            }                                                                                                                   \
+        }                                                                                                                       \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) {                                                        \
             float *row = c + (i + r) * ldc + j0;                                                                                \
             _mm512_mask_storeu_ps(row, m0, acc[r][0]);                                                                          \
@@ -79,7 +90,8 @@ TILE(tile1, 1)
 
 AVX512 static void panel_gemm(
     long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, const float *rowBias,
-    float *c, long ldc, float *bp) {
+    float *c, long ldc, int activation, float lo, float hi, float *bp) {
+    const __m512 vlo = _mm512_set1_ps(lo), vhi = _mm512_set1_ps(hi);
     for (long jc = n0; jc < n1; jc += NC) {
         long chunk = n1 - jc < NC ? n1 - jc : NC, panels = (chunk + NR - 1) / NR;
         for (long k0 = 0; k0 < k || (k == 0 && k0 == 0); k0 += KB) {
@@ -88,7 +100,7 @@ AVX512 static void panel_gemm(
                 long width = chunk - p * NR < NR ? chunk - p * NR : NR;
                 if (kc > 0) pack_block(b, ldb, k0, kc, jc + p * NR, width, bp + p * KB * NR);
             }
-            int first = k0 == 0;
+            int first = k0 == 0, last = k0 + KB >= k;
             long i = 0;
             for (; i < m; i += i + MR <= m ? MR : i + 4 <= m ? 4 : 1) {
                 long rows = i + MR <= m ? MR : i + 4 <= m ? 4 : 1;
@@ -97,11 +109,11 @@ AVX512 static void panel_gemm(
                     __mmask16 m0 = lanes(width), m1 = lanes(width - 16);
                     const float *block = bp + p * KB * NR;
                     if (rows == MR) {
-                        tile12(a, lda, i, k0, kc, block, bias, rowBias, j0, first, c, ldc, m0, m1);
+                        tile12(a, lda, i, k0, kc, block, bias, rowBias, j0, first, last, c, ldc, m0, m1, activation, vlo, vhi);
                     } else if (rows == 4) {
-                        tile4(a, lda, i, k0, kc, block, bias, rowBias, j0, first, c, ldc, m0, m1);
+                        tile4(a, lda, i, k0, kc, block, bias, rowBias, j0, first, last, c, ldc, m0, m1, activation, vlo, vhi);
                     } else {
-                        tile1(a, lda, i, k0, kc, block, bias, rowBias, j0, first, c, ldc, m0, m1);
+                        tile1(a, lda, i, k0, kc, block, bias, rowBias, j0, first, last, c, ldc, m0, m1, activation, vlo, vhi);
                     }
                 }
             }
@@ -112,12 +124,12 @@ AVX512 static void panel_gemm(
 
 int whittle_panel_gemm_f32(
     long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, const float *rowBias,
-    float *c, long ldc) {
+    float *c, long ldc, int activation, float lo, float hi) {
     if (!avx512_supported()) return 0;
     if (m <= 0 || n1 <= n0) return 1;
     float *bp = aligned_alloc(64, sizeof(float) * KB * NC);
     if (!bp) return 0;
-    panel_gemm(m, n0, n1, k, a, lda, b, ldb, bias, rowBias, c, ldc, bp);
+    panel_gemm(m, n0, n1, k, a, lda, b, ldb, bias, rowBias, c, ldc, activation, lo, hi, bp);
     free(bp);
     return 1;
 }
@@ -128,8 +140,9 @@ int whittle_panel_gemm_supported(void) { return 0; }
 
 int whittle_panel_gemm_f32(
     long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, const float *rowBias,
-    float *c, long ldc) {
+    float *c, long ldc, int activation, float lo, float hi) {
     (void)m; (void)n0; (void)n1; (void)k; (void)a; (void)lda; (void)b; (void)ldb; (void)bias; (void)rowBias; (void)c; (void)ldc;
+    (void)activation; (void)lo; (void)hi;
     return 0;
 }
 

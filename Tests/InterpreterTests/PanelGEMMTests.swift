@@ -20,7 +20,9 @@ import Testing
             let rowBias: [Float]? = bias == nil && Bool.random(using: &g) ? (0..<m).map { _ in g.nextFloat(in: -1...1) } : nil
             var c = [Float](repeating: .nan, count: m * ldc)
             let ran = bias.withOptionalPointer { pb in
-                rowBias.withOptionalPointer { pr in whittle_panel_gemm_f32(m, n0, n1, k, a, lda, b, ldb, pb, pr, &c, ldc) }
+                rowBias.withOptionalPointer { pr in
+                    whittle_panel_gemm_f32(m, n0, n1, k, a, lda, b, ldb, pb, pr, &c, ldc, Int32(WHITTLE_ACTIVATION_NONE), 0, 0)
+                }
             }
             guard ran != 0 else { return }  // no AVX-512 here
             for i in 0..<m {

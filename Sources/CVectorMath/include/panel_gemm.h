@@ -12,9 +12,11 @@ int whittle_panel_gemm_supported(void);
 /// Conv's, one per output channel), rows of A, B and C lda, ldb and ldc apart; both biases may
 /// be NULL, and only bias is used when both are given. Each output sums its bias (or 0), then k in order (FMA),
 /// whatever the column range, so splitting columns over threads does not change the bits.
+/// `activation` (a WHITTLE_ACTIVATION_ value of depthwise_conv.h, with its lo and hi) runs on
+/// each output vector before its final store.
 /// Returns 0, writing nothing, without AVX-512F or without memory for the 512 KB panel buffer.
 int whittle_panel_gemm_f32(
     long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, const float *rowBias,
-    float *c, long ldc);
+    float *c, long ldc, int activation, float lo, float hi);
 
 #endif

@@ -87,14 +87,9 @@ struct ConvLowering {
             b = UnsafePointer(scratch)
         }
         if PanelGEMM.product(
-            m: m, n: positions, k: k, a: w, lda: k, b: b, ldb: positions, rowBias: bias, c: out, ldc: positions, threads: threads,
-            context: context)
+            m: m, n: positions, k: k, a: w, lda: k, b: b, ldb: positions, rowBias: bias, activation: activation, c: out, ldc: positions,
+            threads: threads, context: context)
         {
-            if let activation {
-                context.parallelFor(m, grain: max(1, 65536 / max(1, positions))) { rows in
-                    for o in rows { activation.apply(out + o * positions, 0..<positions) }
-                }
-            }
             return
         }
         if let bias { fillBias(bias, out: out, first: 0, last: positions) }
@@ -133,8 +128,9 @@ struct ConvLowering {
         }
         if !pointwise { geometry.im2col2D(input: x, channels: channels, columns: scratch, first: first, last: last) }
         let (columns, ldb) = pointwise ? (x + first, positions) : (UnsafePointer(scratch), width)
-        if whittle_panel_gemm_f32(m, 0, width, k, w, k, columns, ldb, nil, bias, out + first, positions) != 0 {
-            if let activation { for o in 0..<m { activation.apply(out + o * positions, first..<last) } }
+        let (mode, lo, hi, rest) = FusedActivation.vectorKernelForm(of: activation)
+        if whittle_panel_gemm_f32(m, 0, width, k, w, k, columns, ldb, nil, bias, out + first, positions, mode, lo, hi) != 0 {
+            if let rest { for o in 0..<m { rest.apply(out + o * positions, first..<last) } }
             return
         }
         if let bias { fillBias(bias, out: out, first: first, last: last) }

@@ -15,7 +15,8 @@ enum PanelGEMM {
         let panels = (n + 31) / 32
         context.parallelFor(panels, grain: 1) { range in
             let first = range.lowerBound * 32, last = min(n, range.upperBound * 32)
-            guard whittle_panel_gemm_f32(rows, first, last, k, a, k, b, n, bias, nil, c, n) == 0 else { return }
+            guard whittle_panel_gemm_f32(rows, first, last, k, a, k, b, n, bias, nil, c, n, Int32(WHITTLE_ACTIVATION_NONE), 0, 0) == 0
+            else { return }
             // No memory for the panel buffer: this part through BLAS.
             if let bias { for r in 0..<rows { (c + r * n + first).update(from: bias + first, count: last - first) } }
             BLAS.sgemm(
@@ -26,23 +27,30 @@ enum PanelGEMM {
 }
 
 extension PanelGEMM {
-    /// C[m, n] = A[m, k] B[k, n] (+ one bias per row: a Conv's weights times its columns) with
-    /// leading dimensions, over the threads:
-    /// by column panels when there are enough of them, else by 12-row blocks of A. False, having
-    /// written nothing, without AVX-512 (the caller runs BLAS).
+    /// C[m, n] = activation(A[m, k] B[k, n] + one bias per row) (a Conv's weights times its
+    /// columns) with leading dimensions, over the threads: by column panels when there are
+    /// enough of them, else by 12-row blocks of A. Activations the kernel has run before it
+    /// stores; others run on each part's block after it. False, having written nothing, without
+    /// AVX-512 (the caller runs BLAS).
     static func product(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, rowBias bias: UnsafePointer<Float>?,
-        c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, context: ExecutionContext
+        activation: FusedActivation? = nil, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, context: ExecutionContext
     ) -> Bool {
         guard whittle_panel_gemm_supported() != 0, m > 0, n > 0 else { return false }
         let panels = (n + 31) / 32
+        let (mode, lo, hi, rest) = FusedActivation.vectorKernelForm(of: activation)
         func part(_ r0: Int, _ r1: Int, _ j0: Int, _ j1: Int) {
-            guard whittle_panel_gemm_f32(r1 - r0, j0, j1, k, a + r0 * lda, lda, b, ldb, nil, bias.map { $0 + r0 }, c + r0 * ldc, ldc) == 0
-            else { return }
-            if let bias { for r in r0..<r1 { (c + r * ldc + j0).update(repeating: bias[r], count: j1 - j0) } }
-            BLAS.sgemm(
-                transA: false, transB: false, m: r1 - r0, n: j1 - j0, k: k, alpha: 1, a: a + r0 * lda, lda: lda, b: b + j0, ldb: ldb,
-                beta: bias == nil ? 0 : 1, c: c + r0 * ldc + j0, ldc: ldc)
+            let rowBias = bias.map { $0 + r0 }
+            var after = rest
+            if whittle_panel_gemm_f32(r1 - r0, j0, j1, k, a + r0 * lda, lda, b, ldb, nil, rowBias, c + r0 * ldc, ldc, mode, lo, hi) == 0 {
+                // No memory for the panel buffer: this part through BLAS, its activation after.
+                if let bias { for r in r0..<r1 { (c + r * ldc + j0).update(repeating: bias[r], count: j1 - j0) } }
+                BLAS.sgemm(
+                    transA: false, transB: false, m: r1 - r0, n: j1 - j0, k: k, alpha: 1, a: a + r0 * lda, lda: lda, b: b + j0, ldb: ldb,
+                    beta: bias == nil ? 0 : 1, c: c + r0 * ldc + j0, ldc: ldc)
+                after = activation
+            }
+            if let after { for r in r0..<r1 { after.apply(c + r * ldc, j0..<j1) } }
         }
         if threads <= 1 {
             part(0, m, 0, n)
