@@ -182,7 +182,7 @@ final class GlobalPoolKernel: Kernel {
         let px = x.floats.baseAddress!, po = out.floats.baseAddress!
         let kind = kind, p = p
         // Planes are independent: spread them over the threads (the squeeze of every SE block).
-        context.parallelFor(planes, grain: max(1, 32768 / max(size, 1))) { range in
+        context.parallelFor(planes, grain: max(1, 8192 / max(size, 1))) { range in
             for plane in range {
                 let row = px + plane * size
                 switch kind {

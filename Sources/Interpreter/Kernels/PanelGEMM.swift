@@ -31,12 +31,14 @@ extension PanelGEMM {
     /// columns) with leading dimensions, over the threads: by column panels when there are
     /// enough of them, else by 12-row blocks of A. Activations the kernel has run before it
     /// stores; others run on each part's block after it. False, having written nothing, without
-    /// AVX-512 (the caller runs BLAS).
+    /// AVX-512 or for fewer than 32 columns (the caller runs BLAS).
     static func product(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, rowBias bias: UnsafePointer<Float>?,
         activation: FusedActivation? = nil, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int, context: ExecutionContext
     ) -> Bool {
-        guard whittle_panel_gemm_supported() != 0, m > 0, n > 0 else { return false }
+        // Narrower products would leave most of a 32-lane panel idle: a squeeze-excite block's
+        // 1x1 Convs on one position are matrix-vector products, which BLAS runs as sgemv.
+        guard whittle_panel_gemm_supported() != 0, m > 0, n >= 32 else { return false }
         let panels = (n + 31) / 32
         let (mode, lo, hi, rest) = FusedActivation.vectorKernelForm(of: activation)
         func part(_ r0: Int, _ r1: Int, _ j0: Int, _ j1: Int) {

@@ -11,7 +11,10 @@ extension ExecutionContext {
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int, beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        let parts = threads > 1 && m * n * k >= 1 << 18 ? min(threads, max(m, n) / 16) : 1
+        // Matrix-vector products (a squeeze-excite block's 1x1 Convs, a batch-1 classifier) are
+        // bound by reading the matrix, so they split from a smaller size.
+        let worthSplitting = m * n * k >= (m == 1 || n == 1 ? 1 << 15 : 1 << 18)
+        let parts = threads > 1 && worthSplitting ? min(threads, max(m, n) / 16) : 1
         guard parts > 1 else {
             BLAS.sgemm(
                 transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
