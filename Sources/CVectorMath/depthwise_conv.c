@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "activation16.h"
+#include "avx512_support.h"
 #include "vector_math.h"
 
 typedef float v8 __attribute__((ext_vector_type(8)));
@@ -76,14 +77,6 @@ static void interior(long iw, long kw, long sx, long dx, long px, long ow, long 
 
 // AVX-512: every output vector, edges included, through masked loads (a masked-off lane reads
 // nothing, so padding costs no branches); blocks whose taps all fall inside the row skip the masks.
-#define AVX512 __attribute__((target("avx512f")))
-
-// Lanes [lo, hi) of `count` set, for a load starting `start` elements into a row of `width`.
-AVX512 static inline __mmask16 row_mask(long start, long count, long width) {
-    long lo = start < 0 ? -start : 0, hi = width - start < count ? width - start : count;
-    if (hi <= lo) return 0;
-    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-}
 
 // How a block's taps load: stride 1 or 2, all lanes inside the row or masked; any other
 // stride gathers.
@@ -192,8 +185,8 @@ AVX512 __attribute__((always_inline)) static inline void depthwise_square(
             long start = ox * S - px;
             __mmask16 ma[5], mb[5];
             for (int kx = 0; kx < K; kx++) {
-                ma[kx] = row_mask(start + kx, 16, iw);
-                mb[kx] = row_mask(start + kx + 16, 16, iw);
+                ma[kx] = whittle_lanes_inside(start + kx, iw);
+                mb[kx] = whittle_lanes_inside(start + kx + 16, iw);
             }
             float *dst = out + oy * ow + ox;
             if (band == DWK_ROWS) {
@@ -241,8 +234,8 @@ AVX512 static void depthwise16(
         __mmask16 ma[MAX_TAPS], mb[MAX_TAPS];
         int dense = 1;
         for (long kx = 0; kx < kw; kx++) {
-            ma[kx] = row_mask(start + kx * dx, 16, iw);
-            mb[kx] = row_mask(start + kx * dx + 16, 16, iw);
+            ma[kx] = whittle_lanes_inside(start + kx * dx, iw);
+            mb[kx] = whittle_lanes_inside(start + kx * dx + 16, iw);
             if (ma[kx] != 0xFFFF || (sx == 2 && mb[kx] != 0xFFFF)) dense = 0;
         }
         int mode = sx == 1 ? (dense ? DENSE1 : MASKED1) : sx == 2 ? (dense ? DENSE2 : MASKED2) : GATHER;

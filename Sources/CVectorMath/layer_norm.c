@@ -3,17 +3,7 @@
 #include <math.h>
 
 #if defined(__x86_64__) && defined(__clang__)
-#include <immintrin.h>
-
-#define AVX512 __attribute__((target("avx512f")))
-
-static int avx512_supported(void) {
-    static int known = -1;
-    if (known < 0) known = __builtin_cpu_supports("avx512f");
-    return known;
-}
-
-AVX512 static inline __mmask16 first_lanes(long count) { return count >= 16 ? 0xFFFF : (__mmask16)((1u << count) - 1u); }
+#include "avx512_support.h"
 
 // Sums run in float64 (eight lanes per half vector), so the statistics carry no float32
 // accumulation error; the output is ((x - mean) * invStd) * scale + bias with a rounding at
@@ -31,14 +21,14 @@ AVX512 static void rows_avx512(
         float *dst = out + r * size;
         __m512d sum = _mm512_setzero_pd();
         for (long i = 0; i < size; i += 16) {
-            __m512 v = _mm512_maskz_loadu_ps(first_lanes(size - i), row + i);
+            __m512 v = _mm512_maskz_loadu_ps(whittle_first_lanes(size - i), row + i);
             sum = _mm512_add_pd(sum, _mm512_add_pd(widen_low(v), widen_high(v)));
         }
         double md = _mm512_reduce_add_pd(sum) / (double)size;
         const __m512d vmd = _mm512_set1_pd(md);
         __m512d squares = _mm512_setzero_pd();
         for (long i = 0; i < size; i += 16) {
-            __mmask16 lanes = first_lanes(size - i);
+            __mmask16 lanes = whittle_first_lanes(size - i);
             __m512 v = _mm512_maskz_loadu_ps(lanes, row + i);
             __m512d lo = _mm512_maskz_sub_pd((__mmask8)lanes, widen_low(v), vmd);
             __m512d hi = _mm512_maskz_sub_pd((__mmask8)(lanes >> 8), widen_high(v), vmd);
@@ -49,7 +39,7 @@ AVX512 static void rows_avx512(
         const __m512 vm = _mm512_set1_ps(m), vinv = _mm512_set1_ps(inv);
         const __m512 s1 = _mm512_set1_ps(scale[0]), b1 = _mm512_set1_ps(bias ? bias[0] : 0.0f);
         for (long i = 0; i < size; i += 16) {
-            __mmask16 lanes = first_lanes(size - i);
+            __mmask16 lanes = whittle_first_lanes(size - i);
             __m512 s = scalarScale ? s1 : _mm512_maskz_loadu_ps(lanes, scale + i);
             __m512 b = !bias || scalarBias ? b1 : _mm512_maskz_loadu_ps(lanes, bias + i);
             __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(lanes, row + i), vm);
@@ -63,7 +53,7 @@ AVX512 static void rows_avx512(
 int whittle_layer_norm_rows_f32(
     const float *x, long r0, long r1, long size, const float *scale, int scalarScale, const float *bias, int scalarBias, float epsilon,
     float *out, float *mean, float *invStd) {
-    if (!avx512_supported() || size <= 0) return 0;
+    if (!whittle_avx512_supported() || size <= 0) return 0;
     rows_avx512(x, r0, r1, size, scale, scalarScale, bias, scalarBias, epsilon, out, mean, invStd);
     return 1;
 }

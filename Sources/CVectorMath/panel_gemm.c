@@ -3,31 +3,21 @@
 #include <stdlib.h>
 
 #if defined(__x86_64__) && defined(__clang__)
-#include <immintrin.h>
-
 #include "activation16.h"
+#include "avx512_support.h"
 #include "depthwise_conv.h"
 
-#define AVX512 __attribute__((target("avx512f")))
 // Rows of B per block (a 256 x 32 block is 32 KB, within L1), columns per panel, rows of A per
 // register tile (12 x 2 accumulators of the 32 vector registers).
 #define KB 256
 #define NR 32
 #define MR 12
 
-static int avx512_supported(void) {
-    static int known = -1;
-    if (known < 0) known = __builtin_cpu_supports("avx512f");
-    return known;
-}
-
-int whittle_panel_gemm_supported(void) { return avx512_supported(); }
-
-AVX512 static inline __mmask16 lanes(long count) { return count >= 16 ? 0xFFFF : count <= 0 ? 0 : (__mmask16)((1u << count) - 1u); }
+int whittle_panel_gemm_supported(void) { return whittle_avx512_supported(); }
 
 // bp[kk][0, 32) = B[k0 + kk][j0, j0 + 32), zero past column j0 + width.
 AVX512 static void pack_block(const float *b, long ldb, long k0, long kc, long j0, long width, float *bp) {
-    __mmask16 m0 = lanes(width), m1 = lanes(width - 16);
+    __mmask16 m0 = whittle_first_lanes(width), m1 = whittle_first_lanes(width - 16);
     for (long kk = 0; kk < kc; kk++) {
         const float *row = b + (k0 + kk) * ldb + j0;
         _mm512_store_ps(bp + kk * NR, _mm512_maskz_loadu_ps(m0, row));
@@ -106,7 +96,7 @@ AVX512 static void panel_gemm(
                 long rows = i + MR <= m ? MR : i + 4 <= m ? 4 : 1;
                 for (long p = 0; p < panels; p++) {
                     long j0 = jc + p * NR, width = chunk - p * NR < NR ? chunk - p * NR : NR;
-                    __mmask16 m0 = lanes(width), m1 = lanes(width - 16);
+                    __mmask16 m0 = whittle_first_lanes(width), m1 = whittle_first_lanes(width - 16);
                     const float *block = bp + p * KB * NR;
                     if (rows == MR) {
                         tile12(a, lda, i, k0, kc, block, bias, rowBias, j0, first, last, c, ldc, m0, m1, activation, vlo, vhi);
@@ -125,7 +115,7 @@ AVX512 static void panel_gemm(
 int whittle_panel_gemm_f32(
     long m, long n0, long n1, long k, const float *a, long lda, const float *b, long ldb, const float *bias, const float *rowBias,
     float *c, long ldc, int activation, float lo, float hi) {
-    if (!avx512_supported()) return 0;
+    if (!whittle_avx512_supported()) return 0;
     if (m <= 0 || n1 <= n0) return 1;
     float *bp = aligned_alloc(64, sizeof(float) * KB * NC);
     if (!bp) return 0;

@@ -6,6 +6,7 @@
 #include <immintrin.h>
 
 #include "activation16.h"
+#include "avx512_support.h"
 
 // Output channels per register tile (12 x 2 vectors = 24 accumulators of the 32 registers),
 // and positions per chunk: a chunk's inputs stay in L1/L2 while every output channel passes.
@@ -40,8 +41,6 @@ TILE(tile12, 12)
 TILE(tile4, 4)
 TILE(tile1, 1)
 
-static __mmask16 lanes(long count) { return count >= 16 ? 0xFFFF : count <= 0 ? 0 : (__mmask16)((1u << count) - 1u); }
-
 __attribute__((target("avx512f"))) static void pointwise(
     const float *x, long channels, long ldx, const float *w, const float *bias, float *y, long ldy, long m0, long m1, long p0, long p1,
     int activation, float lo, float hi) {
@@ -51,13 +50,13 @@ __attribute__((target("avx512f"))) static void pointwise(
         long m = m0;
         for (; m + ROWS <= m1; m += ROWS)
             for (long p = chunk; p < end; p += 32)
-                tile12(x, channels, ldx, w, bias, y, ldy, m, p, lanes(end - p), lanes(end - p - 16), activation, vlo, vhi);
+                tile12(x, channels, ldx, w, bias, y, ldy, m, p, whittle_first_lanes(end - p), whittle_first_lanes(end - p - 16), activation, vlo, vhi);
         for (; m + 4 <= m1; m += 4)
             for (long p = chunk; p < end; p += 32)
-                tile4(x, channels, ldx, w, bias, y, ldy, m, p, lanes(end - p), lanes(end - p - 16), activation, vlo, vhi);
+                tile4(x, channels, ldx, w, bias, y, ldy, m, p, whittle_first_lanes(end - p), whittle_first_lanes(end - p - 16), activation, vlo, vhi);
         for (; m < m1; m++)
             for (long p = chunk; p < end; p += 32)
-                tile1(x, channels, ldx, w, bias, y, ldy, m, p, lanes(end - p), lanes(end - p - 16), activation, vlo, vhi);
+                tile1(x, channels, ldx, w, bias, y, ldy, m, p, whittle_first_lanes(end - p), whittle_first_lanes(end - p - 16), activation, vlo, vhi);
     }
 }
 

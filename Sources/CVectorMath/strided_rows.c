@@ -1,22 +1,7 @@
 #include "strided_rows.h"
 
 #if defined(__x86_64__) && defined(__clang__)
-#include <immintrin.h>
-
-#define AVX512 __attribute__((target("avx512f")))
-
-static int avx512_supported(void) {
-    static int known = -1;
-    if (known < 0) known = __builtin_cpu_supports("avx512f");
-    return known;
-}
-
-// Lanes [lo, hi) of 16 for a load starting `start` elements into a row of `width`.
-AVX512 static inline __mmask16 lanes_inside(long start, long width) {
-    long lo = start < 0 ? -start : 0, hi = width - start < 16 ? width - start : 16;
-    if (hi <= lo) return 0;
-    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-}
+#include "avx512_support.h"
 
 // S is 1 or 2 (a constant in each instance). Lanes outside the plane load -infinity, which
 // never beats the running maximum, so edges need no branches. Column blocks are outermost, so
@@ -34,8 +19,8 @@ AVX512 __attribute__((always_inline)) static inline void max_pool(
         long start = ox * S - px;
         __mmask16 ma[16], mb[16];
         for (long kx = 0; kx < kw; kx++) {
-            ma[kx] = lanes_inside(start + kx, iw);
-            mb[kx] = lanes_inside(start + kx + 16, iw);
+            ma[kx] = whittle_lanes_inside(start + kx, iw);
+            mb[kx] = whittle_lanes_inside(start + kx + 16, iw);
         }
         for (long oy = 0; oy < oh; oy++) {
             __m512 best = lowest;
@@ -69,7 +54,7 @@ AVX512 static void max_pool_s2(const float *x, long ih, long iw, long kh, long k
 
 int whittle_max_pool2d_f32(
     const float *x, long ih, long iw, long kh, long kw, long sy, long sx, long py, long px, float *out, long oh, long ow) {
-    if (!avx512_supported() || (sx != 1 && sx != 2) || kw > 16) return 0;
+    if (!whittle_avx512_supported() || (sx != 1 && sx != 2) || kw > 16) return 0;
     (sx == 1 ? max_pool_s1 : max_pool_s2)(x, ih, iw, kh, kw, sy, py, px, out, oh, ow);
     return 1;
 }
@@ -84,14 +69,14 @@ AVX512 static void copy_even(const float *src, long n, float *dst) {
     }
     if (j < n) {
         long rest = 2 * (n - j) - 1;  // elements read: up to src[2 (n - 1)]
-        __m512 a = _mm512_maskz_loadu_ps(lanes_inside(0, rest), src + 2 * j);
-        __m512 b = _mm512_maskz_loadu_ps(lanes_inside(16, rest), src + 2 * j + 16);
+        __m512 a = _mm512_maskz_loadu_ps(whittle_lanes_inside(0, rest), src + 2 * j);
+        __m512 b = _mm512_maskz_loadu_ps(whittle_lanes_inside(16, rest), src + 2 * j + 16);
         _mm512_mask_storeu_ps(dst + j, (__mmask16)((1u << (n - j)) - 1u), _mm512_permutex2var_ps(a, even, b));
     }
 }
 
 int whittle_copy_even_f32(const float *src, long n, float *dst) {
-    if (!avx512_supported()) return 0;
+    if (!whittle_avx512_supported()) return 0;
     if (n > 0) copy_even(src, n, dst);
     return 1;
 }

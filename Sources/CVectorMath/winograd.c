@@ -128,16 +128,7 @@ static void output_scalar(
 }
 
 #if defined(__x86_64__) && defined(__clang__)
-#include <immintrin.h>
-
-#define AVX512 __attribute__((target("avx512f")))
-
-// Lanes [lo, hi) of 16 for a load starting `start` elements into a row of `width`.
-AVX512 static inline __mmask16 lanes_inside(long start, long width) {
-    long lo = start < 0 ? -start : 0, hi = width - start < 16 ? width - start : 16;
-    if (hi <= lo) return 0;
-    return (__mmask16)(((1u << hi) - 1u) & ~((1u << lo) - 1u));
-}
+#include "avx512_support.h"
 
 // 16 tiles of one tile row at once: each input row gives the tiles' four columns as the even and
 // odd lanes of the 32 elements at 2 tx and at 2 tx + 2 (masked loads read zeros outside the
@@ -153,8 +144,8 @@ AVX512 static void input_avx512(
         for (long ty = 0; ty < tilesH; ty++) {
             for (long tx = 0; tx < tilesW; tx += 16) {
                 long start = 2 * tx - padLeft;
-                __mmask16 m0 = lanes_inside(start, w), m1 = lanes_inside(start + 16, w);
-                __mmask16 m2 = lanes_inside(start + 2, w), m3 = lanes_inside(start + 18, w);
+                __mmask16 m0 = whittle_lanes_inside(start, w), m1 = whittle_lanes_inside(start + 16, w);
+                __mmask16 m2 = whittle_lanes_inside(start + 2, w), m3 = whittle_lanes_inside(start + 18, w);
                 __m512 d[4][4];
                 for (int r = 0; r < 4; r++) {
                     long iy = 2 * ty - padTop + r;
@@ -215,7 +206,7 @@ AVX512 static void output_avx512(
                     t[1][q] = _mm512_sub_ps(_mm512_sub_ps(m[1][q], m[2][q]), m[3][q]);
                 }
                 long ox = 2 * tx;
-                __mmask16 s0 = lanes_inside(ox, ow), s1 = lanes_inside(ox + 16, ow);
+                __mmask16 s0 = whittle_lanes_inside(ox, ow), s1 = whittle_lanes_inside(ox + 16, ow);
                 for (int r = 0; r < 2; r++) {
                     long oy = 2 * ty + r;
                     if (oy >= oh) break;
@@ -230,11 +221,7 @@ AVX512 static void output_avx512(
     }
 }
 
-static int avx512_supported(void) {
-    static int known = -1;
-    if (known < 0) known = __builtin_cpu_supports("avx512f");
-    return known;
-}
+static int avx512_supported(void) { return whittle_avx512_supported(); }
 #else
 static int avx512_supported(void) { return 0; }
 #define input_avx512 input_scalar
