@@ -117,7 +117,9 @@ int whittle_panel_gemm_f32(
     float *c, long ldc, int activation, float lo, float hi) {
     if (!whittle_avx512_supported()) return 0;
     if (m <= 0 || n1 <= n0) return 1;
-    float *bp = aligned_alloc(64, sizeof(float) * KB * NC);
+    // Panels for at most NC columns: a narrow product (a 7x7 plane's 49) needs only its own.
+    long columns = n1 - n0 < NC ? (n1 - n0 + NR - 1) / NR * NR : NC;
+    float *bp = aligned_alloc(64, sizeof(float) * KB * (size_t)columns);
     if (!bp) return 0;
     panel_gemm(m, n0, n1, k, a, lda, b, ldb, bias, rowBias, c, ldc, activation, lo, hi, bp);
     free(bp);
