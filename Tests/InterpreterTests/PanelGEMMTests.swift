@@ -49,7 +49,8 @@ import Testing
         var viaPanels = [Float](repeating: 0, count: rows * n), viaBLAS = viaPanels
         let context = ExecutionContext(
             threads: threads, accountant: MemoryAccountant(capBytes: 1 << 30), workers: WorkerPool(threads: threads))
-        PanelGEMM.run(rows: rows, n: n, k: k, a: a, b: b, bias: nil, c: &viaPanels, context: context)
+        _ = PanelGEMM.product(
+            m: rows, n: n, k: k, a: a, lda: k, b: b, ldb: n, rowBias: nil, c: &viaPanels, ldc: n, threads: threads, context: context)
         BLAS.sgemm(transA: false, transB: false, m: rows, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n, beta: 0, c: &viaBLAS, ldc: n)
         for i in 0..<viaBLAS.count { #expect(abs(viaPanels[i] - viaBLAS[i]) < 1e-4) }
     }

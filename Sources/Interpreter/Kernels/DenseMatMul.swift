@@ -36,8 +36,11 @@ final class DenseMatMulKernel: Kernel {
         let pa = a.floats.baseAddress!, pb = b.floats.baseAddress!, po = out.floats.baseAddress!
         if bBatch.reduce(1, *) == 1 && aBatch == batchShape {
             // B shared by every batch: one GEMM over [batch*M, K], its rows split over the threads.
-            if PanelGEMM.pays(rows: batches * m, n: n, k: k) {
-                PanelGEMM.run(rows: batches * m, n: n, k: k, a: pa, b: pb, bias: nil, c: po, context: context)
+            if PanelGEMM.pays(rows: batches * m, n: n, k: k),
+                PanelGEMM.product(
+                    m: batches * m, n: n, k: k, a: pa, lda: k, b: pb, ldb: n, rowBias: nil, c: po, ldc: n, threads: context.threads,
+                    context: context)
+            {
                 return [out]
             }
             context.sgemm(m: batches * m, n: n, k: k, a: pa, lda: k, b: pb, ldb: n, c: po, ldc: n)

@@ -1,34 +1,18 @@
 import CVectorMath
 
-/// [rows, K] x [K, N] products with a shared B (a Linear layer's weights) through the panel GEMM
-/// of CVectorMath (panel_gemm.h). Columns split over the threads in 32-wide panels, claimed as
-/// threads free up; the sums do not depend on the split.
+/// Products through the panel GEMM of CVectorMath (panel_gemm.h): a Linear layer's
+/// [rows, K] x [K, N] with a shared B (MatMul), and a Conv's weights times its columns. The sums
+/// do not depend on how the work splits over the threads.
 enum PanelGEMM {
+    /// Whether a MatMul of these sizes goes here rather than to BLAS.
     static func pays(rows: Int, n: Int, k: Int) -> Bool {
         rows >= 24 && n >= 64 && k >= 64 && whittle_panel_gemm_supported() != 0
-    }
-
-    static func run(
-        rows: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        c: UnsafeMutablePointer<Float>, context: ExecutionContext
-    ) {
-        let panels = (n + 31) / 32
-        context.parallelFor(panels, grain: 1) { range in
-            let first = range.lowerBound * 32, last = min(n, range.upperBound * 32)
-            guard whittle_panel_gemm_f32(rows, first, last, k, a, k, b, n, bias, nil, c, n, Int32(WHITTLE_ACTIVATION_NONE), 0, 0) == 0
-            else { return }
-            // No memory for the panel buffer: this part through BLAS.
-            if let bias { for r in 0..<rows { (c + r * n + first).update(from: bias + first, count: last - first) } }
-            BLAS.sgemm(
-                transA: false, transB: false, m: rows, n: last - first, k: k, alpha: 1, a: a, lda: k, b: b + first, ldb: n,
-                beta: bias == nil ? 0 : 1, c: c + first, ldc: n)
-        }
     }
 }
 
 extension PanelGEMM {
-    /// C[m, n] = activation(A[m, k] B[k, n] + one bias per row) (a Conv's weights times its
-    /// columns) with leading dimensions, over the threads: by column panels when there are
+    /// C[m, n] = activation(A[m, k] B[k, n] + one bias per row, a Conv's) with leading
+    /// dimensions, over the threads: by column panels when there are
     /// enough of them, else by 12-row blocks of A. Activations the kernel has run before it
     /// stores; others run on each part's block after it. False, having written nothing, without
     /// AVX-512 or for fewer than 32 columns (the caller runs BLAS).

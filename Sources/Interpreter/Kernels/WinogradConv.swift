@@ -52,8 +52,8 @@ struct WinogradConv {
                 let none = Int32(WHITTLE_ACTIVATION_NONE)
                 if whittle_panel_gemm_f32(outputs, 0, tiles, inputs, a, inputs, b, tiles, nil, nil, c, tiles, none, 0, 0) != 0 { continue }
                 BLAS.sgemm(
-                    transA: false, transB: false, m: outputs, n: tiles, k: inputs, alpha: 1, a: u + xi * outputs * inputs, lda: inputs,
-                    b: v + xi * inputs * tiles, ldb: tiles, beta: 0, c: products + xi * outputs * tiles, ldc: tiles)
+                    transA: false, transB: false, m: outputs, n: tiles, k: inputs, alpha: 1, a: a, lda: inputs, b: b, ldb: tiles, beta: 0,
+                    c: c, ldc: tiles)
             }
         }
         let plane = oh * ow
