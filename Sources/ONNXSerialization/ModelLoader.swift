@@ -4,7 +4,8 @@ import ONNXIR
 
 /// Reads ONNX files into the IR.
 ///
-/// The file is memory-mapped and unpacked by protobuf-c; tensors borrow their `raw_data` from the
+/// The file is memory-mapped and unpacked by protobuf-c, whose copies of the weights replace the
+/// mapped pages as it goes (the file is never resident twice); tensors borrow their `raw_data` from the
 /// unpacked message, and external data is mapped only when first read. Every size and shape is
 /// checked before anything is allocated from it.
 public enum ModelLoader {
@@ -15,20 +16,26 @@ public enum ModelLoader {
         let file = try OpenFile(path: url.path)
         guard file.size > 0 else { throw SerializationError.unparsable(file: path, reason: "the file is empty") }
         let region = try file.map(offset: 0, length: Int(file.size))
-        let model = try decode(region.bytes, modelFolder: url.deletingLastPathComponent(), file: path)
+        let proto = region.bytes.baseAddress.flatMap {
+            whittle_unpack_model_from_mapping(
+                $0.assumingMemoryBound(to: UInt8.self), region.bytes.count, region.mapping, region.mappingLength)
+        }
+        let model = try decode(proto, modelFolder: url.deletingLastPathComponent(), file: path)
         model.sourceURL = url
         return model
     }
 
     /// Decodes a serialized ModelProto held in memory; external data resolves against `modelFolder`.
     public static func load(bytes: [UInt8], modelFolder: URL? = nil, name: String = "<memory>") throws -> Model {
-        try bytes.withUnsafeBytes { try decode($0, modelFolder: modelFolder, file: name) }
+        let proto = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress.flatMap { onnx__model_proto__unpack(nil, buffer.count, $0) }
+        }
+        return try decode(proto, modelFolder: modelFolder, file: name)
     }
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, modelFolder: URL?, file: String) throws -> Model {
-        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self),
-            let proto = onnx__model_proto__unpack(nil, bytes.count, base)
-        else {
+    /// Decodes an unpacked ModelProto (nil: the bytes did not parse), taking ownership of it.
+    static func decode(_ proto: UnsafeMutablePointer<Onnx__ModelProto>?, modelFolder: URL?, file: String) throws -> Model {
+        guard let proto else {
             throw SerializationError.unparsable(
                 file: file, reason: "cannot parse it as an ONNX ModelProto (the file is truncated, corrupted, or not ONNX)")
         }

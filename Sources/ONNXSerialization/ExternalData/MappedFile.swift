@@ -9,8 +9,9 @@ import Foundation
 /// A read-only memory mapping of a file region; unmapped when the last reference goes away.
 final class MappedRegion: @unchecked Sendable {
     let bytes: UnsafeRawBufferPointer
-    private let mapping: UnsafeMutableRawPointer?
-    private let mappingLength: Int
+    /// The page-aligned mapping that holds `bytes`.
+    let mapping: UnsafeMutableRawPointer?
+    let mappingLength: Int
 
     /// Maps `length` bytes at `offset` of the open file `fd` (offset need not be page aligned).
     init(fd: Int32, offset: Int64, length: Int, path: String) throws {
