@@ -34,9 +34,11 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let report: CheckReport
         do {
-            let loaded = try CommandSupport.loadModel(model)
-            var problems = Verifier().problems(in: loaded)
-            let checker = Self.runLibONNXChecker(loaded, path: model)
+            // Our model is released before libonnx parses the file again, so the two copies of the
+            // weights are never held at once.
+            let (found, versions) = try Self.verify(model)
+            var problems = found
+            let checker = Self.runLibONNXChecker(versions, path: model)
             if let failure = checker.failure { problems.append("onnx checker: \(failure)") }
             report = CheckReport(file: model, valid: problems.isEmpty, problems: problems, onnxChecker: checker.status)
         } catch let failure as CommandFailure {
@@ -57,13 +59,25 @@ struct CheckCommand: ParsableCommand {
         }
     }
 
+    /// What libonnx's checker needs to know before it runs.
+    struct Versions {
+        let irVersion: Int64
+        let defaultOpset: Int64?
+    }
+
+    /// Our verifier's problems, and the versions that decide whether libonnx's checker can run.
+    static func verify(_ path: String) throws -> ([String], Versions) {
+        let loaded = try CommandSupport.loadModel(path)
+        return (Verifier().problems(in: loaded), Versions(irVersion: loaded.irVersion, defaultOpset: loaded.opsetVersion(for: "")))
+    }
+
     /// libonnx 1.12 knows IR <= 8 and default-domain opsets <= 17; outside that it is skipped.
-    static func runLibONNXChecker(_ model: Model, path: String) -> (status: String, failure: String?) {
+    static func runLibONNXChecker(_ model: Versions, path: String) -> (status: String, failure: String?) {
         let maxIR = whittle_onnx_checker_max_ir_version()
         if model.irVersion > maxIR {
             return ("skipped (IR version \(model.irVersion) is newer than libonnx's \(maxIR))", nil)
         }
-        if let opset = model.opsetVersion(for: ""), opset > 17 {
+        if let opset = model.defaultOpset, opset > 17 {
             return ("skipped (opset \(opset) is newer than libonnx's 17)", nil)
         }
         var buffer = [CChar](repeating: 0, count: 4096)
