@@ -179,6 +179,15 @@ AVX512 __attribute__((always_inline)) static inline void depthwise_square(
     for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
     for (long oy = 0; oy < oh;) {
         int band = oh - oy >= DWK_ROWS ? DWK_ROWS : 1;
+        // The next band's new input rows and this band's output rows are requested ahead: inside
+        // a model the plane was written by the layer before and is no longer in L2.
+        for (long iy = (oy + band) * S - py + K - S, end = iy + DWK_ROWS * S; iy < end; iy++) {
+            if (iy < 0 || iy >= ih) continue;
+            for (long i = 0; i < iw; i += 16) _mm_prefetch((const char *)(x + iy * iw + i), _MM_HINT_T0);
+        }
+        for (long j = 0; j < band; j++) {
+            for (long i = 0; i < ow; i += 16) _mm_prefetch((const char *)(out + (oy + j) * ow + i), _MM_HINT_ET0);
+        }
         for (long ox = 0; ox < ow; ox += 16) {
             long count = ow - ox < 16 ? ow - ox : 16;
             __mmask16 store = (__mmask16)((1u << count) - 1u);
