@@ -20,6 +20,10 @@ AVX512 static void pack_block(const float *b, long ldb, long k0, long kc, long j
     __mmask16 m0 = whittle_first_lanes(width), m1 = whittle_first_lanes(width - 16);
     for (long kk = 0; kk < kc; kk++) {
         const float *row = b + (k0 + kk) * ldb + j0;
+        // The next panel's part of this row: 256 rows are more streams than the hardware
+        // prefetcher follows, and B (a layer's input, or a MatMul's weights) is rarely cached.
+        _mm_prefetch((const char *)(row + NR), _MM_HINT_T0);
+        _mm_prefetch((const char *)(row + NR + 16), _MM_HINT_T0);
         _mm512_store_ps(bp + kk * NR, _mm512_maskz_loadu_ps(m0, row));
         _mm512_store_ps(bp + kk * NR + 16, _mm512_maskz_loadu_ps(m1, row + 16));
     }
