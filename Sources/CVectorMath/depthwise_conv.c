@@ -177,15 +177,25 @@ AVX512 __attribute__((always_inline)) static inline void depthwise_square(
     const __m512i odd = _mm512_set_epi32(31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
     __m512 wv[25];
     for (int t = 0; t < K * K; t++) wv[t] = _mm512_set1_ps(w[t]);
+    // Inside a model the input was written by the layer before and is out of L2, and the hardware
+    // prefetcher misses it, so rows are requested ahead: the next plane's first band here (planes
+    // of one tensor are consecutive; a request past its end is harmless), the next band's rows in
+    // the loop below.
+    {
+        long inRows = (DWK_ROWS - 1) * S + K - py, outRows = DWK_ROWS;
+        const float *nextIn = x + ih * iw, *nextOut = out + oh * ow;
+        for (long i = 0, end = (inRows < ih ? inRows : ih) * iw; i < end; i += 16)
+            _mm_prefetch((const char *)(nextIn + i), _MM_HINT_T0);
+        for (long i = 0, end = (outRows < oh ? outRows : oh) * ow; i < end; i += 16)
+            _mm_prefetch((const char *)(nextOut + i), _MM_HINT_ET0);
+    }
     for (long oy = 0; oy < oh;) {
         int band = oh - oy >= DWK_ROWS ? DWK_ROWS : 1;
-        // The next band's new input rows and this band's output rows are requested ahead: inside
-        // a model the plane was written by the layer before and is no longer in L2.
         for (long iy = (oy + band) * S - py + K - S, end = iy + DWK_ROWS * S; iy < end; iy++) {
             if (iy < 0 || iy >= ih) continue;
             for (long i = 0; i < iw; i += 16) _mm_prefetch((const char *)(x + iy * iw + i), _MM_HINT_T0);
         }
-        for (long j = 0; j < band; j++) {
+        for (long j = band; j < band + DWK_ROWS && oy + j < oh; j++) {
             for (long i = 0; i < ow; i += 16) _mm_prefetch((const char *)(out + (oy + j) * ow + i), _MM_HINT_ET0);
         }
         for (long ox = 0; ox < ow; ox += 16) {
@@ -323,6 +333,27 @@ int whittle_depthwise2d_f32(
     return whittle_depthwise2d_f32_at(best_level(), x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
 }
 
+int whittle_depthwise2d_planes_f32(
+    const float *x, long planes, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, const float *bias, float *out, long oh, long ow, int activation, float lo, float hi) {
+    int level = best_level();
+    if (kh > MAX_TAPS || kw > MAX_TAPS || level < 1) return 0;
+    square_kernel square = level == 2 ? square_kernel_for(kh, kw, sy, sx, dy, dx) : 0;
+    long inSize = ih * iw, outSize = oh * ow, taps = kh * kw;
+    for (long c = 0; c < planes; c++) {
+        const float *xc = x + c * inSize, *wc = w + c * taps;
+        float *oc = out + c * outSize, b = bias ? bias[c] : 0.0f;
+        if (square) {
+            square(xc, ih, iw, wc, py, px, oc, oh, ow, b, activation, lo, hi);
+        } else if (level == 2) {
+            depthwise16(xc, ih, iw, wc, kh, kw, sy, sx, dy, dx, py, px, oc, oh, ow, b, activation, lo, hi);
+        } else {
+            depthwise8(xc, ih, iw, wc, kh, kw, sy, sx, dy, dx, py, px, oc, oh, ow, b, activation, lo, hi);
+        }
+    }
+    return 1;
+}
+
 #else
 
 int whittle_depthwise2d_f32_at(
@@ -337,6 +368,14 @@ int whittle_depthwise2d_f32(
     const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
     long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
     return whittle_depthwise2d_f32_at(0, x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
+}
+
+int whittle_depthwise2d_planes_f32(
+    const float *x, long planes, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, const float *bias, float *out, long oh, long ow, int activation, float lo, float hi) {
+    (void)x; (void)planes; (void)ih; (void)iw; (void)w; (void)kh; (void)kw; (void)sy; (void)sx; (void)dy; (void)dx;
+    (void)py; (void)px; (void)bias; (void)out; (void)oh; (void)ow; (void)activation; (void)lo; (void)hi;
+    return 0;
 }
 
 #endif

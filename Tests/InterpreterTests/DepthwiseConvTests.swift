@@ -8,37 +8,58 @@ import Testing
 @Suite struct DepthwiseConvTests {
     @Test(arguments: [(1, 1, 1), (2, 1, 1), (1, 0, 2), (2, 2, 1), (3, 1, 2)])
     func matchesNaiveConvolution(stride: Int, pad: Int, dilation: Int) throws {
-        let (c, h, w, k) = (3, 9, 11, 3)
-        var g = SeededGenerator(seed: UInt64(stride * 100 + pad * 10 + dilation))
-        let x = (0..<(c * h * w)).map { _ in g.nextFloat(in: -1...1) }
+        try checkAgainstNaive(
+            batch: 1, channels: 3, stride: stride, pad: pad, dilation: dilation, withBias: true, threads: 1,
+            seed: UInt64(stride * 100 + pad * 10 + dilation))
+    }
+
+    /// Planes go to C in runs of consecutive channels: a run must stop at the end of a sample
+    /// (the weights start over), with or without a bias, however the threads cut the planes.
+    @Test(arguments: [(1, 1, 1, true), (2, 1, 1, false), (1, 0, 2, false), (2, 1, 1, true)])
+    func runsOfChannelsCrossSamplesCorrectly(stride: Int, pad: Int, dilation: Int, withBias: Bool) throws {
+        for threads in [1, 2] {
+            try checkAgainstNaive(
+                batch: 3, channels: 13, stride: stride, pad: pad, dilation: dilation, withBias: withBias, threads: threads,
+                seed: UInt64(stride * 100 + pad * 10 + dilation + (withBias ? 1000 : 0)))
+        }
+    }
+
+    private func checkAgainstNaive(
+        batch n: Int, channels c: Int, stride: Int, pad: Int, dilation: Int, withBias: Bool, threads: Int, seed: UInt64
+    ) throws {
+        let (h, w, k) = (9, 11, 3)
+        var g = SeededGenerator(seed: seed)
+        let x = (0..<(n * c * h * w)).map { _ in g.nextFloat(in: -1...1) }
         let wt = (0..<(c * k * k)).map { _ in g.nextFloat(in: -1...1) }
-        let bias: [Float] = [0.5, -0.25, 1]
+        let bias: [Float] = withBias ? (0..<c).map { Float($0) * 0.25 - 1 } : [Float](repeating: 0, count: c)
         let graph = Graph(name: "dw")
-        let xv = graph.addInput(named: "x", type: .tensor(.float, TensorShape([1, Int64(c), Int64(h), Int64(w)])))
+        let xv = graph.addInput(named: "x", type: .tensor(.float, TensorShape([Int64(n), Int64(c), Int64(h), Int64(w)])))
         let wv = graph.addInitializer(.float32(dims: [Int64(c), 1, Int64(k), Int64(k)], values: wt), named: "w")
-        let bv = graph.addInitializer(.float32(dims: [Int64(c)], values: bias), named: "b")
+        var inputs = [xv, wv]
+        if withBias { inputs.append(graph.addInitializer(.float32(dims: [Int64(c)], values: bias), named: "b")) }
         let attributes = [
             Attribute(name: "group", value: .int(Int64(c))), Attribute(name: "strides", value: .ints([Int64(stride), Int64(stride)])),
             Attribute(name: "pads", value: .ints([Int64(pad), Int64(pad), Int64(pad), Int64(pad)])),
             Attribute(name: "dilations", value: .ints([Int64(dilation), Int64(dilation)])),
         ]
         graph.addOutput(
-            graph.makeNode(opType: "Conv", name: "conv", attributes: attributes, inputs: [xv, wv, bv], outputNames: ["y"]).outputs[0]!)
-        let out = try Session(model: Model(graph: graph)).run(["x": .float32([1, c, h, w], x)])[0]
+            graph.makeNode(opType: "Conv", name: "conv", attributes: attributes, inputs: inputs, outputNames: ["y"]).outputs[0]!)
+        let out = try Session(model: Model(graph: graph), options: .init(threads: threads)).run(["x": .float32([n, c, h, w], x)])[0]
         let oh = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1, ow = (w + 2 * pad - dilation * (k - 1) - 1) / stride + 1
-        #expect(out.shape == [1, c, oh, ow])
+        #expect(out.shape == [n, c, oh, ow])
         let got = try out.floatValues()
-        for ch in 0..<c {
+        for plane in 0..<(n * c) {
+            let ch = plane % c
             for oy in 0..<oh {
                 for ox in 0..<ow {
                     var sum = bias[ch]
                     for ky in 0..<k {
                         for kx in 0..<k {
                             let iy = oy * stride - pad + ky * dilation, ix = ox * stride - pad + kx * dilation
-                            if iy >= 0 && iy < h && ix >= 0 && ix < w { sum += x[(ch * h + iy) * w + ix] * wt[(ch * k + ky) * k + kx] }
+                            if iy >= 0 && iy < h && ix >= 0 && ix < w { sum += x[(plane * h + iy) * w + ix] * wt[(ch * k + ky) * k + kx] }
                         }
                     }
-                    #expect(abs(got[(ch * oh + oy) * ow + ox] - sum) < 1e-5)
+                    #expect(abs(got[(plane * oh + oy) * ow + ox] - sum) < 1e-5)
                 }
             }
         }

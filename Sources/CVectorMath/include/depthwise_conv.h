@@ -33,6 +33,14 @@ int whittle_depthwise2d_f32_at(
     int level, const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
     long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi);
 
+/// whittle_depthwise2d_f32 over `planes` consecutive channels (planes of ih*iw in x, oh*ow in
+/// out; w holds kh*kw weights per channel; bias, one per channel, may be NULL) in one call, so
+/// the kernel is chosen and the call made once, not per plane: a 14x14 plane is only a few
+/// hundred multiply-adds. Same results, same return rule.
+int whittle_depthwise2d_planes_f32(
+    const float *x, long planes, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, const float *bias, float *out, long oh, long ow, int activation, float lo, float hi);
+
 /// `channels` consecutive channels at once (planes of ih*iw in x, oh*ow in out; w holds kh*kw
 /// weights per channel; bias may be NULL), 16 channels per AVX-512 vector: for planes narrower
 /// than a vector, where the plane kernel leaves lanes idle. Sums in the plane kernel's order,

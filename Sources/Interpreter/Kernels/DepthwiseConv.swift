@@ -57,10 +57,25 @@ struct DepthwiseConv {
             }
             if ran { return }
         }
+        let g = geometry
+        let (ih, iw, kh, kw, oh, ow) = (g.input[0], g.input[1], g.kernel[0], g.kernel[1], g.output[0], g.output[1])
+        let (sy, sx, dy, dx, py, px) = (g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pads[0], g.pads[1])
         context.parallelFor(batch * channels, grain: 8) { range in
-            for plane in range {
-                let c = plane % channels
-                planeKernel(input: x + plane * inSize, weights: w + c * taps, output: out + plane * outSize, bias: bias?[c] ?? 0)
+            var plane = range.lowerBound
+            while plane < range.upperBound {
+                // The run of channels left in this sample, in one C call.
+                let c = plane % channels, count = min(range.upperBound - plane, channels - c)
+                let (xs, os) = (x + plane * inSize, out + plane * outSize)
+                if whittle_depthwise2d_planes_f32(
+                    xs, count, ih, iw, w + c * taps, kh, kw, sy, sx, dy, dx, py, px, bias.map { $0 + c }, os, oh, ow, mode, lo, hi) != 0
+                {
+                    rest?.apply(os, 0..<(count * outSize))
+                } else {
+                    for k in 0..<count {
+                        planeKernel(input: xs + k * inSize, weights: w + (c + k) * taps, output: os + k * outSize, bias: bias?[c + k] ?? 0)
+                    }
+                }
+                plane += count
             }
         }
     }
@@ -76,20 +91,14 @@ struct DepthwiseConv {
             g.pads[0], g.pads[1], bias, out, g.output[0], g.output[1], mode, lo, hi) != 0
     }
 
-    /// One channel, with the activation. Columns whose whole window lies inside the input skip
-    /// the bounds checks.
+    /// One channel, with the activation, where the C kernels cannot run (no AVX2, or a kernel
+    /// side over 16 taps). Columns whose whole window lies inside the input skip the bounds checks.
     private func planeKernel(
         input x: UnsafePointer<Float>, weights w: UnsafePointer<Float>, output o: UnsafeMutablePointer<Float>, bias: Float
     ) {
         let g = geometry
         let (ih, iw, kh, kw, oh, ow) = (g.input[0], g.input[1], g.kernel[0], g.kernel[1], g.output[0], g.output[1])
         let (sy, sx, dy, dx, py, px) = (g.strides[0], g.strides[1], g.dilations[0], g.dilations[1], g.pads[0], g.pads[1])
-        let (mode, lo, hi, rest) = vectorForm
-        // The vector loop in C when the CPU has AVX2 or AVX-512; this one otherwise.
-        if whittle_depthwise2d_f32(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, o, oh, ow, bias, mode, lo, hi) != 0 {
-            rest?.apply(o, 0..<(oh * ow))
-            return
-        }
         let (first, last) = g.interiorColumns
         for oy in 0..<oh {
             let row = o + oy * ow
