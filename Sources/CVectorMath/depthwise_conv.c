@@ -340,10 +340,17 @@ int whittle_depthwise2d_planes_f32(
     if (kh > MAX_TAPS || kw > MAX_TAPS || level < 1) return 0;
     square_kernel square = level == 2 ? square_kernel_for(kh, kw, sy, sx, dy, dx) : 0;
     long inSize = ih * iw, outSize = oh * ow, taps = kh * kw;
+    // Sigmoid and Swish run as a pass over each finished plane (still in L1) rather than on each
+    // band's few accumulators: the exp's long dependent chain then overlaps across many vectors.
+    // The same function on the same floats, so the bits do not change.
+    int separate = square && (activation == WHITTLE_ACTIVATION_SIGMOID || activation == WHITTLE_ACTIVATION_SWISH);
     for (long c = 0; c < planes; c++) {
         const float *xc = x + c * inSize, *wc = w + c * taps;
         float *oc = out + c * outSize, b = bias ? bias[c] : 0.0f;
-        if (square) {
+        if (separate) {
+            square(xc, ih, iw, wc, py, px, oc, oh, ow, b, WHITTLE_ACTIVATION_NONE, lo, hi);
+            whittle_sigmoid_f32(oc, oc, (size_t)outSize, lo, activation == WHITTLE_ACTIVATION_SWISH);
+        } else if (square) {
             square(xc, ih, iw, wc, py, px, oc, oh, ow, b, activation, lo, hi);
         } else if (level == 2) {
             depthwise16(xc, ih, iw, wc, kh, kw, sy, sx, dy, dx, py, px, oc, oh, ow, b, activation, lo, hi);
