@@ -71,27 +71,30 @@ __attribute__((target("avx512f"))) static void sigmoid_avx512(const float *src, 
     }
 }
 
-// Cephes-style odd polynomial for |x| < 1; Abramowitz and Stegun 7.1.26 beyond (the Swift
-// VectorMath.erf, with FMA).
+// x + x * P(x^2) for |x| < 1, 1 - exp(-(|x|^2 + Q(|x|))) beyond: the Swift VectorMath.erf with
+// FMA (coefficients from Tools/numerics/fit_erf.py).
 AVX2 static inline __m256 erf8(__m256 x) {
     const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
     __m256 a = _mm256_andnot_ps(sign, x), z = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_set1_ps(7.85386135e-5f);
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-8.01019363e-4f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(5.18832769e-3f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-2.68538119e-2f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.12835851e-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.76126258e-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.12837917f));
-    __m256 near = _mm256_mul_ps(x, p);
-    __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.3275911f), a, one));
-    __m256 q = _mm256_set1_ps(1.061405429f);
-    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-1.453152027f));
-    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(1.421413741f));
-    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(-0.284496736f));
-    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.254829592f));
-    __m256 tail = _mm256_fnmadd_ps(_mm256_mul_ps(q, t), exp8(_mm256_sub_ps(_mm256_setzero_ps(), z)), one);
-    tail = _mm256_min_ps(one, tail);  // min_ps returns its second operand for NaN: keep it
+    __m256 p = _mm256_set1_ps(7.868820830e-05f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-8.015011554e-04f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(5.188921932e-03f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-2.685416117e-02f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.128359511e-01f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.761262596e-01f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.283791661e-01f));
+    __m256 near = _mm256_fmadd_ps(x, p, x);
+    // 1 - exp(-(c^2 + Q(c))), c = |x| clamped to 4 (min keeps a NaN in its second operand).
+    __m256 c = _mm256_min_ps(_mm256_set1_ps(4.0f), a);
+    __m256 q = _mm256_set1_ps(2.176086127e-05f);
+    q = _mm256_fmadd_ps(q, c, _mm256_set1_ps(-4.422510392e-04f));
+    q = _mm256_fmadd_ps(q, c, _mm256_set1_ps(4.209304694e-03f));
+    q = _mm256_fmadd_ps(q, c, _mm256_set1_ps(-2.522163652e-02f));
+    q = _mm256_fmadd_ps(q, c, _mm256_set1_ps(1.084407642e-01f));
+    q = _mm256_fmadd_ps(q, c, _mm256_set1_ps(-3.668017387e-01f));
+    q = _mm256_fmadd_ps(q, c, _mm256_set1_ps(1.129589915f));
+    q = _mm256_fmadd_ps(q, c, _mm256_set1_ps(-1.906072139e-04f));
+    __m256 tail = _mm256_sub_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), _mm256_fmadd_ps(c, c, q))));
     __m256 far = _mm256_or_ps(tail, _mm256_and_ps(sign, x));
     return _mm256_blendv_ps(far, near, _mm256_cmp_ps(a, one, _CMP_LT_OQ));
 }
