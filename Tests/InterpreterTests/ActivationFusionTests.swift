@@ -54,7 +54,7 @@ import Testing
         ]
     }
 
-    @Test(arguments: [(false, 10, 3), (true, 7, 3), (true, 20, 3), (false, 90, 1), (false, 10, 1)])
+    @Test(arguments: [(false, 10, 3), (true, 7, 3), (true, 20, 3), (false, 90, 1), (false, 10, 1), (false, 1, 1)])
     func fusedRunsMatchUnfusedBitForBit(depthwise: Bool, width: Int, kernel: Int) throws {
         var g = SeededGenerator(seed: 11)
         let feeds = ["x": RuntimeTensor.float32([1, 4, 9, width], (0..<(36 * width)).map { _ in g.nextFloat(in: -2...2) })]

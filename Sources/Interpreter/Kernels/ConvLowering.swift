@@ -100,13 +100,15 @@ struct ConvLowering {
             BLAS.sgemm(
                 transA: false, transB: false, m: m, n: positions, k: k, alpha: 1, a: w, lda: k, b: b, ldb: positions, beta: beta,
                 c: out, ldc: positions)
-            if let activation { for o in 0..<m { activation.apply(out + o * positions, 0..<positions) } }
+            // The output is m whole rows, one contiguous run: one call, not one per row (a
+            // squeeze-excite conv on one position has 1152 rows of one element).
+            activation?.apply(out, 0..<(m * positions))
             return
         }
         context.sgemm(m: m, n: positions, k: k, a: w, lda: k, b: b, ldb: positions, beta: beta, c: out, ldc: positions)
         if let activation {
             context.parallelFor(m, grain: max(1, 65536 / max(1, positions))) { rows in
-                for o in rows { activation.apply(out + o * positions, 0..<positions) }
+                activation.apply(out, (rows.lowerBound * positions)..<(rows.upperBound * positions))
             }
         }
     }
