@@ -312,53 +312,43 @@ static int best_level(void) {
     return level;
 }
 
-// One plane with the kernel for `level` (`square` when the taps have one). Sigmoid and Swish
-// after a square kernel run as a pass over the finished plane (still in L1) rather than on each
-// band's few accumulators: the exp's long dependent chain then overlaps across many vectors. The
-// same function on the same floats, so the bits do not change.
-static void one_plane(
-    int level, square_kernel square, const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy,
-    long dx, long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
-    if (square && (activation == WHITTLE_ACTIVATION_SIGMOID || activation == WHITTLE_ACTIVATION_SWISH)) {
-        square(x, ih, iw, w, py, px, out, oh, ow, bias, WHITTLE_ACTIVATION_NONE, lo, hi);
-        whittle_sigmoid_f32(out, out, (size_t)(oh * ow), lo, activation == WHITTLE_ACTIVATION_SWISH);
-    } else if (square) {
-        square(x, ih, iw, w, py, px, out, oh, ow, bias, activation, lo, hi);
-    } else if (level == 2) {
-        depthwise16(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
-    } else {
-        depthwise8(x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
+// Sigmoid and Swish after a square kernel run as a pass over each finished plane (still in L1)
+// rather than on each band's few accumulators: the exp's long dependent chain then overlaps
+// across many vectors. The same function on the same floats, so the bits do not change.
+static int planes_at(
+    int level, const float *x, long planes, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, const float *bias, float *out, long oh, long ow, int activation, float lo, float hi) {
+    if (kh > MAX_TAPS || kw > MAX_TAPS || level < 1 || level > best_level()) return 0;
+    square_kernel square = level == 2 ? square_kernel_for(kh, kw, sy, sx, dy, dx) : 0;
+    int separate = square && (activation == WHITTLE_ACTIVATION_SIGMOID || activation == WHITTLE_ACTIVATION_SWISH);
+    long inSize = ih * iw, outSize = oh * ow, taps = kh * kw;
+    for (long c = 0; c < planes; c++) {
+        const float *xc = x + c * inSize, *wc = w + c * taps;
+        float *oc = out + c * outSize, b = bias ? bias[c] : 0.0f;
+        if (separate) {
+            square(xc, ih, iw, wc, py, px, oc, oh, ow, b, WHITTLE_ACTIVATION_NONE, lo, hi);
+            whittle_sigmoid_f32(oc, oc, (size_t)outSize, lo, activation == WHITTLE_ACTIVATION_SWISH);
+        } else if (square) {
+            square(xc, ih, iw, wc, py, px, oc, oh, ow, b, activation, lo, hi);
+        } else if (level == 2) {
+            depthwise16(xc, ih, iw, wc, kh, kw, sy, sx, dy, dx, py, px, oc, oh, ow, b, activation, lo, hi);
+        } else {
+            depthwise8(xc, ih, iw, wc, kh, kw, sy, sx, dy, dx, py, px, oc, oh, ow, b, activation, lo, hi);
+        }
     }
+    return 1;
 }
 
 int whittle_depthwise2d_f32_at(
     int level, const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
     long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
-    if (kh > MAX_TAPS || kw > MAX_TAPS || level < 1 || level > best_level()) return 0;
-    square_kernel square = level == 2 ? square_kernel_for(kh, kw, sy, sx, dy, dx) : 0;
-    one_plane(level, square, x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
-    return 1;
-}
-
-int whittle_depthwise2d_f32(
-    const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
-    return whittle_depthwise2d_f32_at(best_level(), x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
+    return planes_at(level, x, 1, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, &bias, out, oh, ow, activation, lo, hi);
 }
 
 int whittle_depthwise2d_planes_f32(
     const float *x, long planes, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
     long py, long px, const float *bias, float *out, long oh, long ow, int activation, float lo, float hi) {
-    int level = best_level();
-    if (kh > MAX_TAPS || kw > MAX_TAPS || level < 1) return 0;
-    square_kernel square = level == 2 ? square_kernel_for(kh, kw, sy, sx, dy, dx) : 0;
-    long inSize = ih * iw, outSize = oh * ow, taps = kh * kw;
-    for (long c = 0; c < planes; c++) {
-        one_plane(
-            level, square, x + c * inSize, ih, iw, w + c * taps, kh, kw, sy, sx, dy, dx, py, px, out + c * outSize, oh, ow,
-            bias ? bias[c] : 0.0f, activation, lo, hi);
-    }
-    return 1;
+    return planes_at(best_level(), x, planes, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, bias, out, oh, ow, activation, lo, hi);
 }
 
 #else
@@ -369,12 +359,6 @@ int whittle_depthwise2d_f32_at(
     (void)level; (void)x; (void)ih; (void)iw; (void)w; (void)kh; (void)kw; (void)sy; (void)sx; (void)dy; (void)dx;
     (void)py; (void)px; (void)out; (void)oh; (void)ow; (void)bias; (void)activation; (void)lo; (void)hi;
     return 0;
-}
-
-int whittle_depthwise2d_f32(
-    const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi) {
-    return whittle_depthwise2d_f32_at(0, x, ih, iw, w, kh, kw, sy, sx, dy, dx, py, px, out, oh, ow, bias, activation, lo, hi);
 }
 
 int whittle_depthwise2d_planes_f32(

@@ -164,6 +164,6 @@ import Testing
     @Test func refusesKernelsWiderThanItsTapTable() {
         let x = [Float](repeating: 1, count: 20), w = [Float](repeating: 1, count: 17)
         var out = [Float](repeating: 0, count: 4)
-        #expect(whittle_depthwise2d_f32(x, 1, 20, w, 1, 17, 1, 1, 1, 1, 0, 0, &out, 1, 4, 0, 0, 0, 0) == 0)
+        #expect(whittle_depthwise2d_planes_f32(x, 1, 1, 20, w, 1, 17, 1, 1, 1, 1, 0, 0, nil, &out, 1, 4, 0, 0, 0) == 0)
     }
 }

@@ -17,29 +17,23 @@ enum {
     WHITTLE_ACTIVATION_SWISH = 4,
 };
 
+/// For each of `planes` consecutive channels (planes of ih*iw in x, oh*ow in out; w holds kh*kw
+/// weights per channel; bias, one per channel, may be NULL):
 /// out[oy, ox] = bias + sum over taps (ky, kx) inside the input of
-/// x[oy*sy - py + ky*dy, ox*sx - px + kx*dx] * w[ky, kx] (zero padding), for an [ih, iw] input
-/// plane and an [oh, ow] output plane, taps summed in row-major order. Returns 0 (and writes
-/// nothing) when the CPU has neither AVX-512F nor AVX2 + FMA, or a kernel side exceeds 16 taps,
-/// so the caller runs its own loop. `activation` (a WHITTLE_ACTIVATION_ value) runs on each
-/// output vector before it is stored.
-int whittle_depthwise2d_f32(
-    const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi);
+/// x[oy*sy - py + ky*dy, ox*sx - px + kx*dx] * w[ky, kx] (zero padding), taps summed in
+/// row-major order. One call for the whole run, so the kernel is chosen once, not per plane (a
+/// 14x14 plane is only a few hundred multiply-adds). Returns 0 (and writes nothing) when the CPU
+/// has neither AVX-512F nor AVX2 + FMA, or a kernel side exceeds 16 taps, so the caller runs its
+/// own loop. `activation` (a WHITTLE_ACTIVATION_ value) is applied before the plane is done.
+int whittle_depthwise2d_planes_f32(
+    const float *x, long planes, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
+    long py, long px, const float *bias, float *out, long oh, long ow, int activation, float lo, float hi);
 
-/// The same with a chosen instruction set (1: AVX2 + FMA, 2: AVX-512F), for tests; returns 0
+/// One plane with a chosen instruction set (1: AVX2 + FMA, 2: AVX-512F), for tests; returns 0
 /// when this CPU lacks it or a kernel side exceeds 16 taps.
 int whittle_depthwise2d_f32_at(
     int level, const float *x, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
     long py, long px, float *out, long oh, long ow, float bias, int activation, float lo, float hi);
-
-/// whittle_depthwise2d_f32 over `planes` consecutive channels (planes of ih*iw in x, oh*ow in
-/// out; w holds kh*kw weights per channel; bias, one per channel, may be NULL) in one call, so
-/// the kernel is chosen and the call made once, not per plane: a 14x14 plane is only a few
-/// hundred multiply-adds. Same results, same return rule.
-int whittle_depthwise2d_planes_f32(
-    const float *x, long planes, long ih, long iw, const float *w, long kh, long kw, long sy, long sx, long dy, long dx,
-    long py, long px, const float *bias, float *out, long oh, long ow, int activation, float lo, float hi);
 
 /// `channels` consecutive channels at once (planes of ih*iw in x, oh*ow in out; w holds kh*kw
 /// weights per channel; bias may be NULL), 16 channels per AVX-512 vector: for planes narrower
